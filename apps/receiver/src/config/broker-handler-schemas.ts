@@ -166,6 +166,48 @@ export const redisStreamHandlerFields = {
   ...brokerCommon,
 };
 
+/**
+ * What amqplib reads from an AMQP URL's query as numbers (`?heartbeat=30`), with the values RabbitMQ and
+ * the protocol take; read as amqplib reads them (`parseInt`, the first of repeated keys).
+ */
+const AMQP_QUERY_NUMBERS: Readonly<Record<string, { least: number; most: number; what: string }>> = {
+  heartbeat: {
+    least: 0,
+    most: 65_535,
+    what: 'a whole number of seconds, 0 (no heartbeat) to 65535, e.g. ?heartbeat=30',
+  },
+  channelMax: { least: 0, most: 65_535, what: "a whole number, 0 (the server's limit) to 65535" },
+  frameMax: {
+    least: 4096,
+    most: 4_294_967_295,
+    what: "a whole number of bytes, 4096 (the least AMQP allows) to 4294967295, or 0 (the server's limit)",
+  },
+};
+
+/**
+ * What is wrong with the numbers in an AMQP URL's query, or null. amqplib sends them as they are:
+ * `?heartbeat=abc` (NaN), `-1` or a frame size under 4096 made every connection fail ("Field 'heartbeat'
+ * is the wrong type", or no answer at all), each attempt saying to check that RabbitMQ is running, until
+ * the jobs dead-lettered. Never quotes the value (every query value may be a secret to the scrubber).
+ */
+export function amqpUrlQueryProblem(url: string): string | null {
+  let query: URLSearchParams;
+  try {
+    query = new URL(url).searchParams;
+  } catch {
+    return null; // not a URL: said elsewhere
+  }
+  for (const [key, rule] of Object.entries(AMQP_QUERY_NUMBERS)) {
+    const value = query.get(key);
+    if (value === null) continue;
+    const number = Number.parseInt(value, 10);
+    const fits = number >= rule.least && number <= rule.most;
+    if (!fits && !(key === 'frameMax' && number === 0))
+      return `the query parameter "${key}" must be ${rule.what}: RabbitMQ takes no connection with this one`;
+  }
+  return null;
+}
+
 /** A problem of a handler's settings together: the field it is about, and what to do. */
 export interface HandlerFieldIssue {
   path: string[];
@@ -216,7 +258,7 @@ const LONGEST_EVENT = WEBHOOK_EVENTS.reduce((longest, event) =>
 
 /**
  * What RabbitMQ would refuse at every publish, said at start: a URL that is none (a port over 65535, a
- * broken host), an exchange name or a routing key (with its placeholders filled in) over 255 bytes.
+ * broken host) or whose query numbers RabbitMQ takes no connection with, an exchange name or a routing key (with its placeholders filled in) over 255 bytes.
  */
 export function amqpLimitIssues(handler: {
   url: string;
@@ -232,6 +274,8 @@ export function amqpLimitIssues(handler: {
         'is not a valid URL (a port is 1 to 65535; user and password are percent-encoded): e.g. amqp://user:password@rabbitmq.example.com:5672/vhost',
     });
   }
+  const query = handler.url.includes('${') ? null : amqpUrlQueryProblem(handler.url);
+  if (query !== null) issues.push({ path: ['url'], message: query });
   const exchangeBytes = Buffer.byteLength(handler.exchange);
   if (exchangeBytes > AMQP_NAME_MAX_BYTES) {
     issues.push({

@@ -80,6 +80,7 @@ describe('broker handler config', () => {
     { type: 'redis-stream', url: 'redis://redis:6379/' },
     { type: 'redis-stream', url: 'redis://redis/15' },
     { type: 'amqp', url: 'amqp://rabbit', exchange: 'x', probeIntervalMs: 100 },
+    { type: 'amqp', url: 'amqp://rabbit/shop?heartbeat=30&frameMax=0&channelMax=10', exchange: 'x' },
     { type: 'redis-stream', url: 'redis://r', probeIntervalMs: 3_600_000 },
   ])('accepts $type %#', (handler) => {
     expect(issuesOf(handler)).toEqual([]);
@@ -176,6 +177,23 @@ describe('broker handler config', () => {
     [
       { type: 'amqp', url: 'amqp://r', exchange: 'x', routingKey: '{queue}' },
       'handlers.bus.routingKey: may only use',
+    ],
+    // amqplib sends these as they are: every connection failed, each attempt saying "is RabbitMQ running?"
+    [
+      { type: 'amqp', url: 'amqp://rabbit/shop?heartbeat=abc', exchange: 'x' },
+      'handlers.bus.url: the query parameter "heartbeat" must be a whole number of seconds, 0 (no heartbeat) to 65535, e.g. ?heartbeat=30: RabbitMQ takes no connection with this one',
+    ],
+    [
+      { type: 'amqp', url: 'amqp://rabbit?heartbeat=-1', exchange: 'x' },
+      'query parameter "heartbeat" must be',
+    ],
+    [
+      { type: 'amqp', url: 'amqp://rabbit?frameMax=100', exchange: 'x' },
+      'query parameter "frameMax" must be',
+    ],
+    [
+      { type: 'amqp', url: 'amqp://rabbit?channelMax=', exchange: 'x' },
+      'query parameter "channelMax" must be',
     ],
     [{ type: 'redis-stream', url: 'tcp://r' }, 'handlers.bus.url: must be a redis:// or rediss:// URL'],
     // ioredis would read no database from these and stay on database 0
@@ -323,6 +341,16 @@ describe('an AMQP or Redis URL from ${VAR} at start-up', () => {
       );
     },
   );
+});
+
+describe('an AMQP URL from ${VAR} whose query RabbitMQ takes no connection with, at start-up', () => {
+  it('is refused before the store is opened, naming the parameter, never the value', async () => {
+    await expectRefusedBeforeTheStoreOpens(
+      { bus: { type: 'amqp', url: '${AMQP_URL}', exchange: 'x' } },
+      { AMQP_URL: 'amqp://guest:guest@rabbit:5672/shop?heartbeat=thirty' },
+      'handlers.bus.url: ${AMQP_URL}: the query parameter "heartbeat" must be a whole number of seconds',
+    );
+  });
 });
 
 describe('a password from ${VAR} that a URL cannot hold as it is, at start-up', () => {

@@ -8,7 +8,7 @@
  * before they are stored with an attempt or logged.
  */
 
-import { redisUrlProblem } from '../../../config/broker-handler-schemas.js';
+import { amqpUrlQueryProblem, redisUrlProblem } from '../../../config/broker-handler-schemas.js';
 import { ConfigError, type ConfigIssue } from '../../../config/config-error.js';
 import type { HandlerConfig } from '../../../config/config-schema.js';
 import { ENV_REFERENCE, envValueSet, unsetReferenceMessage } from '../../../config/env-reference-text.js';
@@ -59,7 +59,7 @@ export function checkResolvedEnvReferences(
       const problem = !handler.url.includes('${')
         ? null
         : /^amqps?:\/\/./i.test(resolved)
-          ? filledInUrlProblem(handler.url, resolved)
+          ? (filledInUrlProblem(handler.url, resolved) ?? amqpUrlQueryProblem(resolved))
           : notAUrl(handler.url, 'amqp:// or amqps://', 'amqp://user:password@rabbit:5672/vhost');
       if (problem) issues.push({ key: `${where}.url`, message: `${handler.url}: ${problem}` });
     } else if (handler.type === 'redis-stream') {
