@@ -18,7 +18,7 @@ describe('app mode: the reason of a pending install', () => {
   let f: AppModeFixture;
 
   beforeAll(async () => {
-    f = await startAppModeFixture({ shops: ['lacking', 'refused'] });
+    f = await startAppModeFixture({ shops: ['lacking', 'refused', 'busy'] });
   });
   afterAll(async () => {
     await f?.close();
@@ -37,6 +37,23 @@ describe('app mode: the reason of a pending install', () => {
     ).text();
     return /<div class="notice error" id="pending-installs"[\s\S]*?<\/div>/.exec(page)?.[0] ?? '';
   };
+
+  it("ShopRenter's rate limit (429): who shares the shop's budget, no advice about a client the developer does not hold", async () => {
+    f.sandbox.setFaults('busy', { force429: true });
+    const report = await f.sandbox.apps.install(APP_ID, 'busy');
+    expect(report.redirectedToAppUrl).toBe(true);
+    const reason = await eventually(async () => {
+      const pending = await pendingReason('busy');
+      return pending && pending !== 'installing' ? pending : undefined;
+    });
+    f.sandbox.setFaults('busy', {});
+    expect(reason).toMatch(/ShopRenter answered 429 \(its rate limit, 3 requests\/s per app and shop\)/);
+    expect(reason).toContain('on shop "busy"');
+    expect(reason).toContain('several receivers');
+    // The client's own advice is for code that holds the client: the receiver's install step is not the app's.
+    expect(reason).not.toContain("keep the client's rate limiter on");
+    expect(reason).not.toContain('use batch');
+  });
 
   it('a scope the app lacks: add it to the app at ShopRenter, the owner approves it; no per-shop API Settings advice', async () => {
     f.registerApp({ scopes: ['store.webhook:read', 'order.order:read'] });

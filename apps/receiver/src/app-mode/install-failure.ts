@@ -10,7 +10,7 @@
  * in the inspector and the admin API and logged: it never carries a secret or a signed URL's token (only
  * event names, API URLs, statuses and ShopRenter's own message).
  */
-import { AuthError, type ShopRenterError, TokenError } from '@srhooks/client';
+import { AuthError, RateLimitError, type ShopRenterError, TokenError } from '@srhooks/client';
 import type { AppConfig } from './app-config.js';
 import { forShop } from './app-config.js';
 
@@ -44,8 +44,8 @@ const APP_CREDENTIALS =
 
 /**
  * An app shop's API failure in a platform app's words: the install's pending reason, and the reason of a
- * failed recovery pass for an installed shop. Errors other than refused credentials / missing scopes keep
- * their own message.
+ * failed recovery pass for an installed shop. Errors other than refused credentials / missing scopes / the
+ * rate limit keep their own message.
  */
 export function appApiFailureReason(
   error: unknown,
@@ -83,6 +83,12 @@ export function appApiFailureReason(
     if (scope)
       return `${lead}${answered}: the app most likely lacks scope ${scope} on shop "${shop}": ${addScope(scope)}; if it has it, ${APP_CREDENTIALS}`;
     return `${lead}${answered}: the app is not allowed to do this on shop "${shop}": check the app's scopes at ShopRenter (the shop owner approves new ones at ${approveAt}); ${APP_CREDENTIALS}`;
+  }
+  if (cause instanceof RateLimitError) {
+    // The client's own text advises code that holds the client (its limiter, concurrency, batch): not the app's
+    // developer, whose receiver makes these calls (the install step, recovery) through one 3 requests/s window
+    // per shop and process.
+    return `${lead}ShopRenter answered 429 (its rate limit, 3 requests/s per app and shop) to ${cause.method} ${cause.url} on shop "${shop}": the app's calls on that shop count together — this receiver's handlers (ctx.client) and order recovery, several receivers on one store, and anything else using the app's ClientId there`;
   }
   if (step) return `${lead}${cause instanceof Error ? cause.message : 'unknown error'}`;
   return error instanceof Error ? error.message : String(error);
