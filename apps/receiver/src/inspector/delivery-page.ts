@@ -7,6 +7,7 @@
 import type { AdminSession } from '../admin/admin-auth.js';
 import { isRunningNow } from '../admin/running-job-replay.js';
 import { isProtocolHeader } from '../personal-data/delivery-header-privacy.js';
+import { looksLikeId } from '../personal-data/id-text.js';
 import {
   DECODE_DETAIL_ERASED,
   DECODE_DETAIL_NOT_RECORDED,
@@ -209,9 +210,14 @@ function noticeText(notice: NoticeKey, delivery: DeliveryDetail): string | null 
     : null;
 }
 
-function eventTitle(event: EventDetail): string {
+/**
+ * An event's heading: its order number, else its subject id — shown only when it looks like an id or
+ * personal data is revealed: an id that is text from outside (a name and a phone number sent as the
+ * innerId or subscriber id) is no id to show.
+ */
+function eventTitle(event: EventDetail, reveal: boolean): string {
   if (event.orderNumber) return `Order #${event.orderNumber}`;
-  if (event.subjectId) return `${event.event} ${event.subjectId}`;
+  if (event.subjectId && (reveal || looksLikeId(event.subjectId))) return `${event.event} ${event.subjectId}`;
   return event.event;
 }
 
@@ -229,7 +235,7 @@ export function eventSection(event: EventDetail, context: DetailContext): SafeHt
   const canErase = eraseScopesOf(eraseTargetsOf(event)).length > 0;
   return html`<section class="panel event" id="event-${event.id}" data-event-id="${event.id}">
   <div class="event-head">
-    <h2>${eventTitle(event)}</h2>
+    <h2>${eventTitle(event, context.reveal)}</h2>
     <div>${statusBadge(event.status)} ${verificationBadge(event, context.reveal)}</div>
   </div>
   <p class="muted mono">${event.id}</p>

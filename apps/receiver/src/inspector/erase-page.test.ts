@@ -326,6 +326,38 @@ describe('inspector: erasing an event’s personal data', () => {
     }
   });
 
+  // A subscriber "id" that is text from outside (a name and a phone number sent as the id) is no id to
+  // show: it stood unmasked in the subscriber scope's line and in the event's heading.
+  it("hides a subscriber id that is no id (a name, a phone number) until revealed, as the event's heading does", async () => {
+    const id = 'Bárány Zsófia 06301234567';
+    const delivery = encodeDelivery(
+      'newsletter_subscribe',
+      { newsletter: { subscriber: [{ ...sampleSubscriber(7), id, email: 'zsofi@example.hu' }] } },
+      { format: 'json' },
+    );
+    const response = await fetch(`${receiver.baseUrl}${receiver.path(SHOP, 'newsletter_subscribe')}`, {
+      method: 'POST',
+      headers: { 'content-type': delivery.contentType },
+      body: new Uint8Array(delivery.body),
+    });
+    const deliveryId = ((await response.json()) as { deliveryId: string }).deliveryId;
+    const event = (await receiver.app.store.getDelivery(deliveryId))?.events[0]?.id ?? '';
+    for (const path of [`/ui/events/${event}/erase?scope=subscriber`, `/ui/deliveries/${deliveryId}`]) {
+      const page = await get(path);
+      expect(page.status).toBe(200);
+      for (const value of ['Bárány', 'Zsófia', '06301234567']) expect(page.text).not.toContain(value);
+    }
+    expect((await get(`/ui/events/${event}/erase?scope=subscriber`)).text).toContain(
+      'subscriber <span class="muted"><span class="masked"><span aria-hidden="true">hidden (25 characters)</span>',
+    );
+    expect((await get(`/ui/deliveries/${deliveryId}`)).text).toContain('<h2>newsletter_subscribe</h2>');
+    const revealed = await get(`/ui/events/${event}/erase?scope=subscriber&reveal=1`);
+    expect(revealed.text).toContain(`subscriber ${id} of ${SHOP}`);
+    expect((await get(`/ui/deliveries/${deliveryId}?reveal=1`)).text).toContain(
+      `<h2>newsletter_subscribe ${id}</h2>`,
+    );
+  });
+
   it('erases an unsubscribe without an address by its subscriber: the subscriber scope, its only one', async () => {
     const post = async (
       event: 'newsletter_subscribe' | 'newsletter_unsubscribe',

@@ -7,7 +7,8 @@
  */
 import type { AdminSession } from '../admin/admin-auth.js';
 import type { ErasureReport } from '../personal-data/erase-personal-data.js';
-import { maskEmail } from '../personal-data/personal-data-mask.js';
+import { looksLikeId } from '../personal-data/id-text.js';
+import { maskEmail, maskFreeText } from '../personal-data/personal-data-mask.js';
 import type { ErasedEventRef, EventRecord, JobDetail } from '../store/store.js';
 import { statusBadge } from './delivery-list-page.js';
 import { formatTime, plural } from './display-format.js';
@@ -65,6 +66,11 @@ function emailShown(email: string, reveal: boolean): SafeHtml | string {
   return reveal ? html`<span class="mono">${email}</span>` : maskedText(maskEmail(email));
 }
 
+/** A subscriber id that is text from outside (a name sent as the id) is hidden whole until revealed. */
+function subscriberShown(id: string, reveal: boolean): SafeHtml | string {
+  return reveal || looksLikeId(id) ? id : html`<span class="muted">${maskedText(maskFreeText(id))}</span>`;
+}
+
 function scopeChoices(input: ErasePageInput): SafeHtml {
   const { base, event, targets, reveal } = input;
   const choice = (scope: EraseScope, label: SafeHtml | string, meaning: SafeHtml | string) => {
@@ -74,7 +80,7 @@ function scopeChoices(input: ErasePageInput): SafeHtml {
   return html`<ul class="erase-scopes">
   ${targets.order ? choice('order', 'This order', html`order #${targets.order.orderId} of ${targets.order.shop} — every status change of that order (its events and their deliveries)`) : ''}
   ${targets.email ? choice('email', "Everything with this customer's e-mail address", html`${emailShown(targets.email, reveal)} — every order and subscription with that address, in every shop, and quarantined deliveries holding it`) : ''}
-  ${targets.subscriber ? choice('subscriber', 'This newsletter subscriber', html`subscriber ${targets.subscriber.subscriberId} of ${targets.subscriber.shop} — every newsletter event of that subscriber (an unsubscribe without the address too) and its quarantined newsletter deliveries`) : ''}
+  ${targets.subscriber ? choice('subscriber', 'This newsletter subscriber', html`subscriber ${subscriberShown(targets.subscriber.subscriberId, reveal)} of ${targets.subscriber.shop} — every newsletter event of that subscriber (an unsubscribe without the address too) and its quarantined newsletter deliveries`) : ''}
 </ul>`;
 }
 

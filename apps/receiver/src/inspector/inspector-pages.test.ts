@@ -216,6 +216,19 @@ describe('inspector: pages', () => {
       expect(revealed.text).toContain(`<dt>E-mail</dt><dd>${email}</dd>`);
     });
 
+    // An innerId that is no id (a name and a phone number sent as one) is no order number: it stood
+    // unmasked as the event's heading.
+    it('does not head an event with an innerId that is no id until revealed', async () => {
+      const innerId = 'Bárány Zsófia 06301234567';
+      const posted = await postDelivery(fixture.receiver, orderDelivery([order(42, { innerId })]));
+      expect(posted.status).toBe(200);
+      const masked = await get(`/ui/deliveries/${posted.body.deliveryId}`);
+      for (const value of ['Bárány', '06301234567']) expect(masked.text).not.toContain(value);
+      expect(masked.text).toContain('<h2>order_confirm</h2>');
+      const revealed = await get(`/ui/deliveries/${posted.body.deliveryId}?reveal=1`);
+      expect(revealed.text).toContain(`<h2>order_confirm ${innerId}</h2>`);
+    });
+
     it("says the shop's own dates are shop-local time (every other time on the page is UTC)", async () => {
       const page = await get(`/ui/deliveries/${ids.kovacs}`);
       expect(page.text).toMatch(
