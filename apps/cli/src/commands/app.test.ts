@@ -201,6 +201,10 @@ describe('srhooks app / srhooks shops --receiver', () => {
     expect(install.stdout).toContain('app 8 installed on alpha at the sandbox, not taken by the app');
     expect(install.stdout).not.toContain('not installed on');
     expect(install.stdout).toContain('run srhooks app install --shop alpha --app-id 8 again');
+    // Whether the backend has a record of the shop (an earlier install) is not known from here: only that
+    // it did not take this call.
+    expect(install.stdout).not.toContain('has no record');
+    expect(install.stdout).toContain("while the app's backend did not take this install call");
     const json = await runCli(config.dir, ['app', 'install', '--shop', 'alpha', '--app-id', '8', '--json'], {
       env,
     });

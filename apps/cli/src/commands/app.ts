@@ -221,7 +221,7 @@ export const appFlowCommand = defineCommand<AppFlowOptions, AppFlowResult>({
     // leaves the shop and what makes the app's backend agree again.
     const next =
       result.action === 'install'
-        ? `  the shop lists app ${result.appId} as installed all the same (the sandbox keeps the install) while the app's backend has no record of it: once the backend takes the call, run srhooks app install --shop ${result.shop} --app-id ${result.appId} again to send a new install call`
+        ? `  the shop lists app ${result.appId} as installed all the same (the sandbox keeps the install) while the app's backend did not take this install call: once the backend takes the call, run srhooks app install --shop ${result.shop} --app-id ${result.appId} again to send a new install call`
         : `  the shop no longer has app ${result.appId} (its subscriptions and tokens are gone) but the app's backend was not told, and the uninstall call is not sent again: ${backendReady(result.call)}, run srhooks app mark-uninstalled ${result.shop} against it (an srhooks receiver; --receiver URL)`;
     const failed = failure
       ? [
