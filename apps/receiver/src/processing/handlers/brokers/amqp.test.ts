@@ -405,7 +405,7 @@ describe('amqp handler', () => {
     const hung = await handler.run(job('evt_hung'));
     expect(hung).toMatchObject({ status: 'retry', errorCode: 'broker_timeout' });
     expect(hung.status === 'retry' && hung.error).toMatch(
-      /took longer than 2000 ms; the connection is replaced$/,
+      /took longer than 2000 ms; the connection is replaced: it may have been delivered all the same \(RabbitMQ does not deduplicate: consumers deduplicate on message_id\); the attempt is retried$/,
     );
     expect(handler.connected).toBe(false);
 
@@ -415,6 +415,34 @@ describe('amqp handler', () => {
     expect(proxy.openSockets).toBe(4); // the frozen pair and the new connection
     const ids = (await bus.read(2)).map((message) => message.properties.messageId);
     expect(ids).toEqual(['evt_before', 'evt_after']);
+  });
+
+  it('a confirm later than timeoutMs: the attempt says the message may have been delivered all the same, and the retry delivers it again', async () => {
+    // Before: "the publisher confirm … took longer than 500 ms; the connection is replaced", though
+    // RabbitMQ had routed the message to the queue.
+    const bus = await queue();
+    const proxy = await scope.proxy(AMQP_PORT, 'up');
+    const handler = createAmqpHandler({
+      name: 'slow',
+      url: `amqp://guest:guest@127.0.0.1:${proxy.port}`,
+      exchange: bus.exchange,
+      timeoutMs: 500,
+    });
+    scope.defer(() => handler.close());
+    const job = claimedOrderJob(sampleOrder(2), { eventId: 'evt_slow' });
+    expect(await handler.run(claimedOrderJob(sampleOrder(1), { eventId: 'evt_before' }))).toEqual({
+      status: 'succeeded',
+    });
+    proxy.delay(1500, 'replies');
+    const late = await handler.run(job);
+    expect(late).toMatchObject({ status: 'retry', errorCode: 'broker_timeout' });
+    expect(late.status === 'retry' && late.error).toMatch(
+      /took longer than 500 ms; the connection is replaced: it may have been delivered all the same \(RabbitMQ does not deduplicate: consumers deduplicate on message_id\); the attempt is retried$/,
+    );
+    proxy.delay(0);
+    expect(await handler.run(job)).toEqual({ status: 'succeeded' });
+    const ids = (await bus.read(3)).map((message) => message.properties.messageId);
+    expect(ids).toEqual(['evt_before', 'evt_slow', 'evt_slow']);
   });
 
   it('a hung connection in a receiver: warn line with broker_timeout, info line once a new connection is up; gauge back to 1', async () => {

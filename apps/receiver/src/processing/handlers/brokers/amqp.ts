@@ -456,7 +456,7 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
         );
       }
       return fail(
-        `publish to ${exchangeLabel} with routing key "${routingKey}" failed: ${describeError(error)}${reason}${hung ? '; the connection is replaced' : ''}${amqpChannelAdvice(channelError, options.exchange)}`,
+        `publish to ${exchangeLabel} with routing key "${routingKey}" failed: ${describeError(error)}${reason}${hung ? '; the connection is replaced' : ''}${amqpChannelAdvice(channelError, options.exchange)}${error instanceof BrokerTimeoutError && !channelError ? UNCONFIRMED : ''}`,
         errorCode,
       );
     }
@@ -473,6 +473,13 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
     return { status: 'succeeded' };
   }
 }
+
+/**
+ * After a publish whose confirm did not come in time: RabbitMQ may have taken it (a slow disk, a slow
+ * network), and the retry publishes it again.
+ */
+const UNCONFIRMED =
+  ': it may have been delivered all the same (RabbitMQ does not deduplicate: consumers deduplicate on message_id); the attempt is retried';
 
 /** Tears down a connection's socket (amqplib keeps it as `connection.stream`, not in its types); false if it found none. */
 function destroySocket(connection: ChannelModel | null, reason: Error): boolean {

@@ -373,6 +373,33 @@ describe('redis-stream handler', () => {
     expect(ids).toEqual(['evt_before', 'evt_after']);
   });
 
+  it('an answer later than timeoutMs: the attempt says the entry may have been added all the same, and the retry adds it again', async () => {
+    // Before: "Command timed out; the connection is replaced", though Redis had added the entry.
+    const redis = keys();
+    const proxy = await scope.proxy(REDIS_PORT, 'up');
+    const handler = createRedisStreamHandler({
+      name: 'slow',
+      url: `redis://127.0.0.1:${proxy.port}`,
+      stream: `${redis.prefix}:slow`,
+      timeoutMs: 500,
+    });
+    scope.defer(() => handler.close());
+    const job = claimedOrderJob(sampleOrder(2), { eventId: 'evt_slow' });
+    expect(await handler.run(claimedOrderJob(sampleOrder(1), { eventId: 'evt_before' }))).toEqual({
+      status: 'succeeded',
+    });
+    proxy.delay(1500, 'replies');
+    const late = await handler.run(job);
+    expect(late).toMatchObject({ status: 'retry', errorCode: 'broker_timeout' });
+    expect(late.status === 'retry' && late.error).toMatch(
+      /failed: Command timed out; the connection is replaced: the entry may have been added all the same \(consumers deduplicate on the "id" field\); the attempt is retried$/,
+    );
+    proxy.delay(0);
+    expect(await handler.run(job)).toEqual({ status: 'succeeded' });
+    const ids = (await redis.read(`${redis.prefix}:slow`)).map((entry) => entry.fields.id);
+    expect(ids).toEqual(['evt_before', 'evt_slow', 'evt_slow']);
+  });
+
   it('a hung connection in a receiver: warn line with broker_timeout, info line when a new connection is up; gauge back to 1', async () => {
     const redis = keys();
     const proxy = await scope.proxy(REDIS_PORT, 'up');

@@ -226,6 +226,8 @@ export function createRedisStreamHandler(options: RedisStreamHandlerOptions): Br
     const message = brokerMessage(job);
     const redis = client$();
     let phase: 'connect' | 'command' = 'connect';
+    /** The XADD itself went out (not only the connect, or the size check before it). */
+    let sent = false;
     try {
       await connected(redis, false);
       phase = 'command';
@@ -245,6 +247,7 @@ export function createRedisStreamHandler(options: RedisStreamHandlerOptions): Br
         }
       }
       const cap = options.maxLen === undefined ? [] : ['MAXLEN', '~', String(options.maxLen)];
+      sent = true;
       await redis.call('XADD', [
         key,
         ...cap,
@@ -324,7 +327,10 @@ export function createRedisStreamHandler(options: RedisStreamHandlerOptions): Br
       const refused = !ready && lastError !== null && REFUSED_LOGIN.test(lastError);
       const errorCode = refused ? 'broker_rejected' : redisErrorCode(error, phase, ready);
       if (timedOut(error)) drop(redis, errorCode);
-      const replaced = timedOut(error) ? '; the connection is replaced' : '';
+      // sent, but no answer in time: Redis may have added it (a slow server or network), and the retry adds it again
+      const replaced = timedOut(error)
+        ? `; the connection is replaced${sent ? ': the entry may have been added all the same (consumers deduplicate on the "id" field); the attempt is retried' : ''}`
+        : '';
       const advice = refused
         ? `: ${CHECK_LOGIN}`
         : wrongType(error)
