@@ -23,6 +23,7 @@ import type { SessionRevocations } from '../admin/session-revocations.js';
 import { NOT_FOUND_BODY } from '../http/error-body.js';
 import { knownClientError, routeBodyTooLargeMessage } from '../http/error-handler.js';
 import { maskDecodeMessage } from '../personal-data/personal-data-mask.js';
+import { StoreShutdownWaitError, StoreUnavailableError } from '../store/store-errors.js';
 import { addDeliveryRoutes } from './delivery-routes.js';
 import { addEraseRoutes } from './erase-routes.js';
 import { addHandlerRoutes } from './handler-routes.js';
@@ -147,7 +148,11 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
     const heading =
       ERROR_HEADINGS[status] ??
       action ??
-      (status === 400 && request.method === 'GET' ? ADDRESS_HEADING : 'Something went wrong');
+      (status === 400 && request.method === 'GET'
+        ? ADDRESS_HEADING
+        : status === 503
+          ? 'Store unavailable'
+          : 'Something went wrong');
     return page(
       reply,
       request,
@@ -273,6 +278,21 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof AdminValidationError && error.where !== 'body' && wantsPage(request)) {
       return errorPage(request, reply, 400, addressProblem(error));
+    }
+    // A page that only reads: the store's own words are for a write ("Nothing was stored"), which here
+    // sounded as if a delivery had been lost. A form action keeps them (nothing was done).
+    if (
+      error instanceof StoreUnavailableError &&
+      !error.damaged &&
+      !(error instanceof StoreShutdownWaitError) &&
+      request.method !== 'POST'
+    ) {
+      return errorPage(
+        request,
+        reply,
+        503,
+        `The event store did not answer (${error.detail}), so this page cannot be shown now: reload it once the database is reachable again.`,
+      );
     }
     const answer = adminErrorAnswer(error);
     if (answer) {
