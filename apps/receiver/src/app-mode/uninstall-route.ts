@@ -41,14 +41,39 @@ export function registerUninstallRoute(app: FastifyInstance, options: UninstallR
   const { appConfig, appShops, uninstall } = options;
   const timeoutMs = app.config.storeTimeoutMs;
 
-  function refuse(request: FastifyRequest, reply: FastifyReply, code: AppRequestErrorCode, message: string) {
+  function refuse(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    code: AppRequestErrorCode,
+    message: string,
+    /** A stale call's shop: its signature was verified before its timestamp, so the name is proven. */
+    staleShop?: string,
+  ) {
     app.metrics.forgedAttempts.inc({ reason: refusalReason(code) });
     request.log.warn(
-      { appRequest: { kind: 'uninstall', refused: code, remoteAddress: request.ip } },
+      {
+        // The reason names a parameter or the timestamp's skew, never a value of the request.
+        appRequest: { kind: 'uninstall', refused: code, reason: message, remoteAddress: request.ip },
+        // Signed with the app's ClientSecret but late: ShopRenter's call held up (or this server's clock off),
+        // or an old entry-point link (signed alike) sent here. Refused either way; if it was ShopRenter's, the
+        // shop removed the app and the call is not sent again (assumed).
+        ...(staleShop
+          ? {
+              shop: staleShop,
+              advice: `if ${staleShop} removed the app (its owner says so, or the app is gone from its admin), mark it uninstalled: srhooks app mark-uninstalled ${staleShop}, or POST /admin/api/shops/${staleShop}/uninstall`,
+            }
+          : {}),
+      },
       'app request refused',
     );
     return reply.code(401).send(errorBody(code, message));
   }
+
+  /** The shop a stale call names (`shopname`, or `shopName` as the Payment API's page writes it). */
+  const signedShop = (query: Query): string | undefined => {
+    const value = query.shopname ?? query.shopName;
+    return typeof value === 'string' ? value : undefined;
+  };
 
   app.get(
     appConfig.uninstallPath,
@@ -57,7 +82,14 @@ export function registerUninstallRoute(app: FastifyInstance, options: UninstallR
     async (request, reply) => {
       const receivedAt = new Date();
       const verified = verifyAppQuery(request.query as Query, appConfig);
-      if (!verified.ok) return refuse(request, reply, verified.error.code, verified.error.message);
+      if (!verified.ok)
+        return refuse(
+          request,
+          reply,
+          verified.error.code,
+          verified.error.message,
+          verified.error.code === 'stale' ? signedShop(request.query as Query) : undefined,
+        );
       const { shop } = verified;
       const rawBody = Buffer.from(request.url.slice(request.url.indexOf('?') + 1));
       let codeRecorded = false;
