@@ -263,6 +263,35 @@ describe('redis-stream handler', () => {
     expect(await redis.keys()).toEqual([]);
   });
 
+  it('a refused login is not retried in the background: one login per attempt, the next attempt logs in afresh', async () => {
+    // Before: ioredis logged in again every 200 ms … 5 s for as long as the receiver ran.
+    const redis = keys();
+    const proxy = await scope.proxy(REDIS_PORT, 'up');
+    const handler = createRedisStreamHandler({
+      name: 'login',
+      url: `redis://${redis.prefix}_nouser:s3cret-pw@127.0.0.1:${proxy.port}`,
+      stream: `${redis.prefix}:login`,
+      timeoutMs: 2000,
+      probeIntervalMs: 500,
+    });
+    scope.defer(() => handler.close());
+    const refused = (outcome: Awaited<ReturnType<typeof handler.run>>) => {
+      expect(outcome).toMatchObject({ status: 'retry', errorCode: 'broker_rejected' });
+      expect(outcome.status === 'retry' ? outcome.error : '').toMatch(
+        /WRONGPASS[\s\S]*: check the user and password in the handler's "url"/,
+      );
+    };
+    refused(await handler.run(claimedOrderJob(sampleOrder(1), { eventId: 'evt_login_1' })));
+    expect(proxy.connectionsAccepted).toBe(1);
+    // nor by the liveness probe (every 500 ms here)
+    await new Promise((resolve) => setTimeout(resolve, 6000));
+    expect(proxy.connectionsAccepted).toBe(1);
+    expect(handler.connected).toBe(false);
+    refused(await handler.run(claimedOrderJob(sampleOrder(2), { eventId: 'evt_login_2' })));
+    expect(proxy.connectionsAccepted).toBe(2);
+    expect(await redis.keys()).toEqual([]);
+  });
+
   it('a Redis that refuses connections: the attempts say the connection is closed / not connected, not ioredis\'s "Stream isn\'t writeable"', async () => {
     const redis = keys();
     const proxy = await scope.proxy(REDIS_PORT, 'down');

@@ -9,7 +9,8 @@
  *
  * One connection per handler (ioredis, reconnecting by itself with backoff). Commands are not queued
  * while it is down (`enableOfflineQueue: false`): an attempt then fails at once with the reason, and the
- * job retries on its schedule. ioredis never notices a hung connection by itself (no heartbeat; a
+ * job retries on its schedule. A login Redis refuses (`WRONGPASS`, `NOAUTH`) is not retried in the
+ * background, as a lost connection is: the client is dropped, and the next attempt logs in afresh. ioredis never notices a hung connection by itself (no heartbeat; a
  * command timeout leaves the socket in place), so a timeout drops the client and the next attempt
  * connects afresh. While idle, a liveness probe (see broker-liveness.ts) sends `PING` every
  * `probeIntervalMs`: a PING that times out drops the client the same way, and the next probe opens a
@@ -83,6 +84,8 @@ export function createRedisStreamHandler(options: RedisStreamHandlerOptions): Br
   let client: Redis | null = null;
   let connecting: Promise<void> | null = null;
   let lastError: string | null = null;
+  /** Redis refused the last client's login: the probe does not log in again, the next attempt does. */
+  let loginRefused = false;
   /** Clients whose database the server accepted (see {@link selectDatabase}). */
   const selected = new WeakSet<Redis>();
   const state = new BrokerConnectionState(options.logger, {
@@ -109,7 +112,12 @@ export function createRedisStreamHandler(options: RedisStreamHandlerOptions): Br
       if (client !== created) return;
       lastError = describeError(error);
       // reached, but it refused the login: not an outage of the server (logged before the close)
-      if (REFUSED_LOGIN.test(lastError)) state.down('broker_rejected');
+      if (REFUSED_LOGIN.test(lastError)) {
+        // No retrying in the background (ioredis would log in again every few seconds for as long as the
+        // receiver runs): the login stays refused until someone changes it. The next attempt logs in afresh.
+        loginRefused = true;
+        drop(created, 'broker_rejected');
+      }
     });
     created.on('ready', () => {
       if (client !== created) return;
@@ -173,8 +181,8 @@ export function createRedisStreamHandler(options: RedisStreamHandlerOptions): Br
   const liveness = new LivenessProbe(options.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS, async () => {
     const current = client;
     if (!current) {
-      // dropped: nobody else reconnects it
-      if (!liveness.active) return;
+      // dropped: nobody else reconnects it (unless its login was refused: the next attempt tries again)
+      if (!liveness.active || loginRefused) return;
       const created = client$();
       await connected(created, true).catch((error: unknown) => {
         if (timedOut(error)) drop(created, 'broker_unreachable');
@@ -224,6 +232,7 @@ export function createRedisStreamHandler(options: RedisStreamHandlerOptions): Br
   async function publish(job: ClaimedJob): Promise<HandlerOutcome> {
     const key = renderTemplate(template, job);
     const message = brokerMessage(job);
+    loginRefused = false;
     const redis = client$();
     let phase: 'connect' | 'command' = 'connect';
     /** The XADD itself went out (not only the connect, or the size check before it). */
