@@ -12,6 +12,7 @@ import {
   formatTotal,
   isSubscriberEvent,
   paintStatus,
+  subjectIdShown,
 } from '../../admin-api/admin-format.js';
 import { checkEventId, disabledHandlersOf } from '../../admin-api/admin-input.js';
 import type { DisabledHandlerJson, EventDetailJson } from '../../admin-api/admin-types.js';
@@ -154,7 +155,14 @@ export const showEventCommand = defineCommand<ShowEventOptions, ShowEventResult>
         : ([
             ['source', describeSource(event.source)],
             isSubscriberEvent(name)
-              ? ['subscriber', event.subjectId ?? '-']
+              ? [
+                  'subscriber',
+                  event.subjectId
+                    ? result.revealed
+                      ? event.subjectId
+                      : subjectIdShown(event.subjectId)
+                    : '-',
+                ]
               : ['order', formatOrder(event) || '-'],
             ['total', formatTotal(event) || '-'],
           ] as [string, string][])),

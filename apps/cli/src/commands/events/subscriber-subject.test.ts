@@ -3,6 +3,8 @@
  * and the ORDER column of `events list`, `deliveries list|show` and `dead-letters list` says
  * `subscriber 1`, not a bare `1` that reads as an order (`events show` said `order 1`).
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminCli, runCli, tempConfigDir } from '../../test-support/run-cli.js';
 import { type Receiver, startTestReceiver } from '../../test-support/test-receiver.js';
@@ -11,6 +13,7 @@ const config = tempConfigDir();
 const ADMIN_TOKEN = 'subscriber-subject-token-abcdef0123456789';
 let receiver: Receiver;
 let base = '';
+let deliveryUrl = '';
 const { admin, adminJson } = adminCli(config.dir, () => base, ADMIN_TOKEN);
 
 beforeAll(async () => {
@@ -20,6 +23,7 @@ beforeAll(async () => {
     shops: [{ name: 'acme' }],
   });
   ({ receiver, url: base } = started);
+  deliveryUrl = started.deliveryUrl({ shop: 'acme', event: 'newsletter_subscribe' });
   const sent = await runCli(config.dir, [
     'trigger',
     'newsletter_subscribe',
@@ -65,5 +69,48 @@ describe('a newsletter event names its subscriber as such', () => {
 
     const deliveries = await admin('deliveries', 'list');
     expect(deliveries.stdout).toContain(`subscriber ${subscriber}`);
+  });
+});
+
+// A subscriber "id" that is text from outside (a name and a phone number sent as the id) is no id to
+// print: it stood in the ORDER column and `events show` unmasked (and in `listen`'s lines).
+describe('a subscriber id that is no id', () => {
+  it('is hidden in events list, events show and deliveries list, and shown by events show --reveal', async () => {
+    const id = 'Bárány Zsófia 06301234567';
+    mkdirSync(config.dir, { recursive: true });
+    const file = join(config.dir, 'odd-subscriber.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        newsletter: {
+          subscriber: [{ id, firstname: 'Zsófia', lastname: 'Bárány', email: 'zsofi@example.hu' }],
+        },
+      }),
+    );
+    const sent = await runCli(config.dir, [
+      'trigger',
+      'newsletter_subscribe',
+      '--to',
+      deliveryUrl,
+      '--data',
+      file,
+    ]);
+    expect(sent.code, sent.stderr).toBe(0);
+    const event = ((await adminJson('events', 'list')).items as { id: string; subjectId: string }[]).find(
+      (item) => item.subjectId === id,
+    );
+    expect(event).toBeDefined();
+    const hidden = 'subscriber (id hidden: 25 characters)';
+    const list = await admin('events', 'list');
+    expect(list.stdout).toContain(hidden);
+    const show = await admin('events', 'show', event?.id ?? '');
+    expect(show.stdout).toMatch(/^subscriber\s+\(id hidden: 25 characters\)$/m);
+    const deliveries = await admin('deliveries', 'list');
+    expect(deliveries.stdout).toContain(hidden);
+    for (const run of [list, show, deliveries]) {
+      for (const value of ['Bárány', 'Zsófia', '06301234567']) expect(run.stdout).not.toContain(value);
+    }
+    const revealed = await admin('events', 'show', event?.id ?? '', '--reveal');
+    expect(revealed.stdout).toMatch(new RegExp(`^subscriber\\s+${id}$`, 'm'));
   });
 });
