@@ -101,6 +101,39 @@ describe('nats handler', () => {
     ]);
   });
 
+  it("two nats handlers publishing one event into the same stream: the second's copy, dropped as a duplicate, is a dead letter saying why, not a success", async () => {
+    // Before: both jobs succeeded while the stream held one copy: consumers of the second subject never got it.
+    const bus = await stream();
+    const app = await scope.receiver({
+      a: {
+        type: 'nats',
+        servers: `nats://127.0.0.1:${NATS_PORT}`,
+        subject: `${bus.subjectPrefix}.a.{shop}.{event}`,
+      },
+      b: {
+        type: 'nats',
+        servers: `nats://127.0.0.1:${NATS_PORT}`,
+        subject: `${bus.subjectPrefix}.b.{shop}.{event}`,
+      },
+    });
+    const [eventId = ''] = await postOrders(app, ['7101']);
+    const jobs = await waitFor(async () => {
+      const event = await app.app.store.getEvent(eventId);
+      const settled = event?.jobs.filter((job) => job.status === 'succeeded' || job.status === 'dead');
+      return settled?.length === 2 ? settled : undefined;
+    }, 'both jobs to settle');
+    expect(jobs.map((job) => job.status).sort()).toEqual(['dead', 'succeeded']);
+    const dead = jobs.find((job) => job.status === 'dead');
+    const other = dead?.handler === 'a' ? 'b' : 'a';
+    expect(dead?.attemptLog.at(-1)?.error).toBe(
+      `JetStream dropped the message published to "${bus.subjectPrefix}.${dead?.handler}.${SHOP}.order_confirm" as a duplicate: the stream "${bus.name}" on NATS at nats://127.0.0.1:${NATS_PORT} holds a message with the id "${eventId}" already, and this was the job's first publish, so another handler published the same event into that stream (two nats handlers whose subjects one stream captures share its duplicate window); consumers of "${bus.subjectPrefix}.${dead?.handler}.${SHOP}.order_confirm" do not get it. Give each nats handler a stream of its own, then retry the dead letter`,
+    );
+    const messages = await bus.read(1);
+    expect(messages.map((message) => message.subject)).toEqual([
+      `${bus.subjectPrefix}.${other}.${SHOP}.order_confirm`,
+    ]);
+  });
+
   it('fails the attempt with the reason when no stream captures the subject; ensureStream creates it', async () => {
     const bus = new NatsTestStream(); // not created: the handler must create it
     scope.defer(() => bus.remove());

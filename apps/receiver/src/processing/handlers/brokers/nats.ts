@@ -2,7 +2,9 @@
  * The `nats` handler: publishes each event to NATS JetStream on a subject from a template (default
  * `shoprenter.{shop}.{event}`), with `Nats-Msg-Id` = the message id (the event id; see broker-message.ts),
  * so JetStream's duplicate window drops a re-publish after a crash. The job is done only when the
- * stream acknowledged the message (a PubAck; a `duplicate` ack counts: the message is in the stream).
+ * stream acknowledged the message (a PubAck; a `duplicate` ack counts: the message is in the stream —
+ * except on the job's first publish, sent once: then another handler's copy of the event is, in the same
+ * stream, and this one was dropped, a dead letter saying so).
  *
  * One connection per handler, opened on the first job; the NATS client reconnects by itself forever
  * (an attempt while it is away waits for it, within `timeoutMs`, and a publish whose connection is
@@ -279,12 +281,15 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
      * time out, though NATS is back a second later — and, while this connection is reconnecting, sent
      * only once it is back. The same Nats-Msg-Id lets JetStream keep one copy of a message sent twice.
      */
+    /** How often this attempt sent the message (again after a lost connection; once more after ensureStream). */
+    let sends = 0;
     const send = async (deadline: number) => {
       for (;;) {
         while (!state.connected && connection === session && Date.now() < deadline)
           await changeOrTimeout(state, deadline - Date.now());
         mark = state.mark();
         const watch = state.nextChange();
+        sends++;
         const publishing = js.publish(subject, message.body, {
           msgID: message.messageId,
           headers: h,
@@ -326,6 +331,19 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
       }
       if (!ack.stream)
         return fail(`JetStream did not acknowledge "${subject}": empty ack`, 'broker_rejected');
+      if (ack.duplicate && sends === 1 && job.attempt === (job.firstAttempt ?? 1)) {
+        // The job's first publish, sent once, yet the stream holds the id already: not a re-run of this
+        // job (that is a later attempt) but another handler's copy of the event in the same stream.
+        // JetStream dropped this one, and a retry after the window would count it published either way.
+        return {
+          status: 'dead',
+          error: scrubSecrets(
+            `JetStream dropped the message published to "${subject}" as a duplicate: the stream "${ack.stream}" on NATS at ${where} holds a message with the id "${message.messageId}" already, and this was the job's first publish, so another handler published the same event into that stream (two nats handlers whose subjects one stream captures share its duplicate window); consumers of "${subject}" do not get it. Give each nats handler a stream of its own, then retry the dead letter`,
+            secrets,
+          ),
+          errorCode: 'broker_rejected',
+        };
+      }
       return { status: 'succeeded' };
     } catch (error) {
       // Too large for the server's max_payload (refused by the client before sending) or for the stream's
