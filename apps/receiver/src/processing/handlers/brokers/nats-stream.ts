@@ -43,16 +43,26 @@ export function filterCaptures(filter: string, pattern: string): boolean {
   return have.length === want.length;
 }
 
+/**
+ * Creates the stream when missing; resolves to the subjects of the one that existed already (left as it
+ * is), or undefined when it created it. `shorterWindow` is told the duplicate window (ms) of an existing
+ * stream that is shorter than `spec.duplicateWindowMs`: that stream keeps it, so a re-publish later than
+ * its window is stored twice, while the configuration says otherwise.
+ */
 export async function ensureStream(
   nc: NatsConnection,
   spec: NatsStreamSpec,
   template: string,
   timeoutMs: number,
+  shorterWindow?: (windowMs: number) => void,
 ): Promise<string[] | undefined> {
   const jsm = await natsJetStream().jetstreamManager(nc, { timeout: timeoutMs });
   let existing: string[] | undefined;
   try {
-    existing = (await jsm.streams.info(spec.name)).config.subjects ?? [];
+    const { config } = await jsm.streams.info(spec.name);
+    existing = config.subjects ?? [];
+    const windowMs = Math.floor((config.duplicate_window ?? 0) / 1_000_000);
+    if (spec.duplicateWindowMs !== undefined && windowMs < spec.duplicateWindowMs) shorterWindow?.(windowMs);
   } catch (error) {
     if (!/not found/i.test(describeError(error))) throw error;
   }

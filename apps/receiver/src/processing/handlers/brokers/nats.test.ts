@@ -5,6 +5,7 @@
  * Every stream and subject is named per run and deleted afterwards.
  */
 import { sampleOrder } from '@srhooks/contracts';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { claimedOrderJob } from '../../test-support/processing-fixtures.js';
 import { waitFor } from '../../test-support/wait-for.js';
@@ -195,6 +196,36 @@ describe('nats handler', () => {
     expect(outcome).toEqual({ status: 'succeeded' });
     const info = await jsm.streams.info(bus.name);
     expect(info.state.messages).toBe(1);
+  });
+
+  it('ensureStream naming a stream that exists with a shorter duplicate window: one warn line saying it keeps it, the publish goes through', async () => {
+    // Before: nothing said that the stream kept its 2-minute window while the configuration asked for 10.
+    const bus = await stream(); // created with the server's default window, 2 minutes
+    const lines: Record<string, unknown>[] = [];
+    const handler = createNatsHandler({
+      name: 'bus',
+      servers: [`nats://127.0.0.1:${NATS_PORT}`],
+      subject: `${bus.subjectPrefix}.{shop}.{event}`,
+      ensureStream: { name: bus.name, duplicateWindowMs: 600_000 },
+      logger: pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) }),
+    });
+    scope.defer(() => handler.close());
+    for (const n of [1, 2]) {
+      const job = claimedOrderJob(sampleOrder(n), { eventId: `evt_window_${n}`, shop: SHOP });
+      expect(await handler.run(job)).toEqual({ status: 'succeeded' });
+    }
+    expect(lines.filter((line) => line.level === 40)).toEqual([
+      expect.objectContaining({
+        handler: 'bus',
+        handlerType: 'nats',
+        stream: bus.name,
+        duplicateWindowMs: 120_000,
+        ensureStreamDuplicateWindowMs: 600_000,
+        msg: 'nats stream keeps a shorter duplicate window',
+      }),
+    ]);
+    const { jsm } = await bus.connection();
+    expect((await jsm.streams.info(bus.name)).config.duplicate_window).toBe(120_000_000_000);
   });
 
   it('ensureStream naming a stream that exists but does not capture the subject says so, not "set ensureStream"', async () => {

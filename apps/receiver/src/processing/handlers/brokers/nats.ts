@@ -107,6 +107,22 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
     broker: options.servers.map((server) => brokerHostPort(server, 4222)).join(', '),
   });
 
+  /**
+   * The stream `ensureStream` names exists with a shorter duplicate window than its `duplicateWindow`:
+   * it is left as it is, so said once per connection (a warn line; the attempts succeed).
+   */
+  const shorterWindow = (windowMs: number) =>
+    options.logger?.warn(
+      {
+        handler: options.name,
+        handlerType: 'nats',
+        stream: options.ensureStream?.name,
+        duplicateWindowMs: windowMs,
+        ensureStreamDuplicateWindowMs: options.ensureStream?.duplicateWindowMs,
+      },
+      'nats stream keeps a shorter duplicate window',
+    );
+
   const open = async (): Promise<NatsSession> => {
     closeUnconnectedTransports();
     const nc = await natsTransport().connect({
@@ -139,7 +155,7 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
     let existingStream: string[] | undefined;
     if (options.ensureStream) {
       try {
-        existingStream = await ensureStream(nc, options.ensureStream, template, timeoutMs);
+        existingStream = await ensureStream(nc, options.ensureStream, template, timeoutMs, shorterWindow);
       } catch (error) {
         await nc.close().catch(() => {});
         throw new EnsureStreamError(
@@ -316,7 +332,7 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
         if (!options.ensureStream || !noStream(error) || !state.heldThroughout(mark)) throw error;
         let recreated: string[] | undefined;
         try {
-          recreated = await ensureStream(nc, options.ensureStream, template, timeoutMs);
+          recreated = await ensureStream(nc, options.ensureStream, template, timeoutMs, shorterWindow);
         } catch (ensureError) {
           return fail(
             `cannot ensure stream "${options.ensureStream.name}": ${describeError(ensureError)}`,
