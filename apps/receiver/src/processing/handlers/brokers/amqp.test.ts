@@ -121,7 +121,7 @@ describe('amqp handler', () => {
     const outcome = await unroutable.run(job);
     expect(outcome.status).toBe('retry');
     expect(outcome.status === 'retry' && outcome.error).toMatch(
-      /^RabbitMQ returned the message as unroutable \(312 NO_ROUTE\): no queue is bound to the default exchange for routing key "srh_no_such_queue_.*\.order_confirm"; bind one, then replay$/,
+      /^RabbitMQ returned the message as unroutable \(312 NO_ROUTE\): no queue is bound to the default exchange for routing key "srh_no_such_queue_.*\.order_confirm"; bind one: the attempt is retried on the handler's schedule \(replay it if it was dead-lettered meanwhile\)$/,
     );
     expect(outcome).toMatchObject({ errorCode: 'broker_rejected' });
     // the same connection keeps working for a routable message

@@ -466,7 +466,7 @@ export function createAmqpHandler(options: AmqpHandlerOptions): BrokerHandler {
     if (bounced) {
       return fail(
         `RabbitMQ returned the message as unroutable (${bounced.replyCode} ${bounced.replyText}): no queue is bound to ` +
-          `${exchangeLabel} for routing key "${routingKey}"; bind one, then replay`,
+          `${exchangeLabel} for routing key "${routingKey}"; bind one: the attempt is retried on the handler's schedule (replay it if it was dead-lettered meanwhile)`,
         'broker_rejected',
       );
     }
