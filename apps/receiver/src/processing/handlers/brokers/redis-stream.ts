@@ -10,7 +10,8 @@
  * One connection per handler (ioredis, reconnecting by itself with backoff). Commands are not queued
  * while it is down (`enableOfflineQueue: false`): an attempt then fails at once with the reason, and the
  * job retries on its schedule. A login Redis refuses (`WRONGPASS`, `NOAUTH`) is not retried in the
- * background, as a lost connection is: the client is dropped, and the next attempt logs in afresh. ioredis never notices a hung connection by itself (no heartbeat; a
+ * background, as a lost connection is: the client is dropped, and the next attempt logs in afresh.
+ * ioredis never notices a hung connection by itself (no heartbeat; a
  * command timeout leaves the socket in place), so a timeout drops the client and the next attempt
  * connects afresh. While idle, a liveness probe (see broker-liveness.ts) sends `PING` every
  * `probeIntervalMs`: a PING that times out drops the client the same way, and the next probe opens a
