@@ -18,20 +18,49 @@ import { type InstallOutcome, type InstallStepContext, runInstallStep } from './
 /** What the install call waited for: the step's outcome, or `in_background` when it ran past the wait. */
 export type InstallCallOutcome = InstallOutcome | 'in_background';
 
+/**
+ * How many install calls' steps run at once in this process; the others wait their turn (recorded pending,
+ * `installing`, before). Each step holds its shop's install lock — with PostgreSQL a connection of its own,
+ * outside the receiver's pool — so unbounded, a burst of installs opened one connection per install, past
+ * the server's `max_connections`, and the receiver's own pool (deliveries, entry calls) was refused too.
+ * The background retry and the start-up re-registration run one step at a time besides.
+ */
+export const MAX_CONCURRENT_INSTALL_STEPS = 4;
+
 export class InstallCallSteps {
   readonly #ctx: InstallStepContext;
   readonly #waitMs: number;
-  /** The steps still running, each with its shop. */
+  /** The steps still running or waiting their turn, each with its shop. */
   readonly #running = new Map<Promise<InstallOutcome>, string>();
+  /** Steps holding a turn, and those waiting for one (woken with true: a turn handed over; false: closing). */
+  #active = 0;
+  readonly #waiting: Array<{ shop: string; wake: (turn: boolean) => void }> = [];
+  #closing = false;
 
   constructor(ctx: InstallStepContext, waitMs: number) {
     this.#ctx = ctx;
     this.#waitMs = waitMs;
   }
 
+  /**
+   * Runs the shop's step when a turn is free. A step still waiting when the receiver closes does not start:
+   * its shop stays due in the store (recorded before) and the background retry takes it over.
+   */
+  async #inTurn(shop: string): Promise<InstallOutcome> {
+    if (this.#active < MAX_CONCURRENT_INSTALL_STEPS) this.#active += 1;
+    else if (!(await new Promise<boolean>((wake) => this.#waiting.push({ shop, wake })))) return 'pending';
+    try {
+      return await runInstallStep(this.#ctx, shop);
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next.wake(true);
+      else this.#active -= 1;
+    }
+  }
+
   /** Starts the shop's step (recorded pending before); its outcome once it ended, or after the wait `in_background`. */
   async start(shop: string): Promise<InstallCallOutcome> {
-    const step = runInstallStep(this.#ctx, shop);
+    const step = this.#closing ? Promise.resolve<InstallOutcome>('pending') : this.#inTurn(shop);
     this.#running.set(step, shop);
     void step.finally(() => this.#running.delete(step));
     let timer: NodeJS.Timeout | undefined;
@@ -43,7 +72,7 @@ export class InstallCallSteps {
     if (outcome === 'in_background') {
       this.#ctx.logger.info(
         { shop, waitedMs: this.#waitMs },
-        "app install step still running (the shop's API is slow): the owner is redirected now; the step finishes in the background and the shop shows as pending until then",
+        "app install step still running (the shop's API is slow, or other installs' steps are ahead of it): the owner is redirected now; the step finishes in the background and the shop shows as pending until then",
       );
       void step.then((finished) =>
         this.#ctx.logger.info({ shop, outcome: finished }, 'app install step finished in the background'),
@@ -59,6 +88,14 @@ export class InstallCallSteps {
    * takes it over at its recorded next attempt. Said once at warn, naming the shops.
    */
   async settled(timeoutMs: number): Promise<void> {
+    this.#closing = true;
+    const waiting = this.#waiting.splice(0);
+    for (const { wake } of waiting) wake(false);
+    if (waiting.length > 0)
+      this.#ctx.logger.warn(
+        { shops: waiting.map(({ shop }) => shop) },
+        'app install steps not started at shutdown (waiting for their turn): each shop stays due in the store and the background retry takes it over at the next start (or on another receiver on the same store)',
+      );
     const running = [...this.#running.keys()];
     if (running.length === 0) return;
     let timer: NodeJS.Timeout | undefined;
