@@ -5,6 +5,7 @@ import {
   maskEmail,
   maskHandlerError,
   maskName,
+  maskSubjectText,
 } from '@srhooks/receiver/personal-data-mask';
 import type {
   DeadLetterJson,
@@ -71,8 +72,25 @@ function maskDecodeError<
   };
 }
 
-function maskCustomer<T extends { customerName: string | null }>(event: T): T {
-  return event.customerName ? { ...event, customerName: maskName(event.customerName) } : event;
+/**
+ * A subject id that does not look like an id (a name and a phone number sent as one) hidden whole, and
+ * where the event's dedupe key repeats it (`subscriber:<id>:<event>:…`) there too.
+ */
+function maskSubject<T extends { subjectId: string | null; dedupeKey?: string }>(event: T): T {
+  if (!event.subjectId) return event;
+  const subjectId = maskSubjectText(event.subjectId);
+  if (subjectId === event.subjectId) return event;
+  const raw = event.subjectId;
+  return {
+    ...event,
+    subjectId,
+    ...(typeof event.dedupeKey === 'string' ? { dedupeKey: event.dedupeKey.replaceAll(raw, subjectId) } : {}),
+  };
+}
+
+/** An event's customer name as initials, its subject id hidden unless it looks like an id. */
+function maskCustomer<T extends { customerName: string | null; subjectId: string | null }>(event: T): T {
+  return maskSubject(event.customerName ? { ...event, customerName: maskName(event.customerName) } : event);
 }
 
 function maskErrorText(
@@ -174,10 +192,14 @@ export function maskDecodeErrorMessage(message: string): string {
 
 /**
  * The live lines of `listen` (and of the demo once its table is printed): a quarantined delivery's
- * decode error (`code: message`) with its sender values `[hidden]`, as `deliveries show` hides them.
+ * decode error (`code: message`) with its sender values `[hidden]`, as `deliveries show` hides them, and
+ * a subject id that does not look like an id hidden whole.
  */
-export function maskFeedDelivery<T extends { error?: string }>(line: T): T {
-  return line.error === undefined ? line : { ...line, error: maskDecodeMessage(line.error) };
+export function maskFeedDelivery<T extends { error?: string; events: { subjectId: string | null }[] }>(
+  line: T,
+): T {
+  const events = { ...line, events: line.events.map(maskSubject) };
+  return line.error === undefined ? events : { ...events, error: maskDecodeMessage(line.error) };
 }
 
 /**

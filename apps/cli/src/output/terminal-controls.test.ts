@@ -226,10 +226,11 @@ describe('colour codes in data are not the CLI’s colours', () => {
     });
 
     it('deliveries, events and dead-letters print the data’s escapes as text, their own colours kept', async () => {
+      // revealed: an order id holding control characters is no id, so a masked view hides it whole
       const runs = await Promise.all([
-        coloured('deliveries', 'list'),
-        coloured('deliveries', 'show', deliveryId),
-        coloured('events', 'list'),
+        coloured('deliveries', 'list', '--reveal'),
+        coloured('deliveries', 'show', deliveryId, '--reveal'),
+        coloured('events', 'list', '--reveal'),
         coloured('events', 'show', eventId, '--reveal'),
         coloured('dead-letters', 'list', '--reveal'),
       ]);
@@ -247,6 +248,9 @@ describe('colour codes in data are not the CLI’s colours', () => {
         }
         expect(run.stdout).toContain('<U+001B>[31m77');
       }
+      const masked = await coloured('deliveries', 'list');
+      expect(masked.stdout).toContain('hidden (12 characters)');
+      expect(masked.stdout).not.toContain('77');
       const [, deliveryShow, , eventShow, deadLetters] = runs;
       expect(deliveryShow?.stdout).toContain('<U+001B>[2mEUR');
       expect(eventShow?.stdout).toContain('<U+001B>[2mEUR');

@@ -1,12 +1,13 @@
 /**
  * How the inspector, and the CLI's admin commands (through the `@srhooks/receiver/personal-data-mask`
- * export: this module imports only a constant module and sender-text.ts, which imports nothing), hide personal data until an admin asks to see it (the "show
+ * export: this module imports only a constant module, id-text.ts and sender-text.ts, which import nothing), hide personal data until an admin asks to see it (the "show
  * personal data" toggle, `--reveal`): names keep their initials (`Kovács Éva` → `K*** É***`), e-mail
  * addresses their first letter and domain, phone numbers their last two digits. Free text (an order's
  * comment) may hold any of them in any form, so it is hidden whole.
  */
 
 import { CANCELLED_BY_UNINSTALL } from '../store/app-shops/uninstall-cancellation.js';
+import { looksLikeId } from './id-text.js';
 import { hideJsonParserSnippet, hideUnknownEntity, replaceDoubleQuoted } from './sender-text.js';
 
 /** `Kovács Éva` → `K*** É***` (first character of each word, accents kept). */
@@ -56,6 +57,14 @@ export function maskPhone(phone: string): string {
 /** Free text is hidden whole: only its length is shown. */
 export function maskFreeText(text: string): string {
   return `hidden (${Array.from(text).length} characters)`;
+}
+
+/**
+ * An event's subject id (an order's innerId, a subscriber's id) as a masked view shows it: as it is when it
+ * looks like an id, else hidden whole as free text (a name and a phone number were sent as one).
+ */
+export function maskSubjectText(id: string): string {
+  return looksLikeId(id) ? id : maskFreeText(id);
 }
 
 /** Job errors the receiver writes itself, with nothing from outside in them: shown as they are. */

@@ -12,7 +12,6 @@ import {
   formatTotal,
   isSubscriberEvent,
   paintStatus,
-  subjectIdShown,
 } from '../../admin-api/admin-format.js';
 import { checkEventId, disabledHandlersOf } from '../../admin-api/admin-input.js';
 import type { DisabledHandlerJson, EventDetailJson } from '../../admin-api/admin-types.js';
@@ -157,11 +156,8 @@ export const showEventCommand = defineCommand<ShowEventOptions, ShowEventResult>
             isSubscriberEvent(name)
               ? [
                   'subscriber',
-                  event.subjectId
-                    ? result.revealed
-                      ? event.subjectId
-                      : subjectIdShown(event.subjectId)
-                    : '-',
+                  // masked unless --reveal: one that does not look like an id is hidden (maskEventDetail)
+                  event.subjectId || '-',
                 ]
               : ['order', formatOrder(event) || '-'],
             ['total', formatTotal(event) || '-'],

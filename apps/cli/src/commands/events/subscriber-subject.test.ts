@@ -96,15 +96,19 @@ describe('a subscriber id that is no id', () => {
       file,
     ]);
     expect(sent.code, sent.stderr).toBe(0);
-    const event = ((await adminJson('events', 'list')).items as { id: string; subjectId: string }[]).find(
-      (item) => item.subjectId === id,
-    );
+    const event = (
+      (await adminJson('events', 'list', '--reveal')).items as { id: string; subjectId: string }[]
+    ).find((item) => item.subjectId === id);
     expect(event).toBeDefined();
-    const hidden = 'subscriber (id hidden: 25 characters)';
+    // the masked --json too
+    const maskedJson = JSON.stringify(await adminJson('events', 'list'));
+    expect(maskedJson).toContain('"subjectId":"hidden (25 characters)"');
+    expect(maskedJson).not.toContain('Bárány');
+    const hidden = 'subscriber hidden (25 characters)';
     const list = await admin('events', 'list');
     expect(list.stdout).toContain(hidden);
     const show = await admin('events', 'show', event?.id ?? '');
-    expect(show.stdout).toMatch(/^subscriber\s+\(id hidden: 25 characters\)$/m);
+    expect(show.stdout).toMatch(/^subscriber\s+hidden \(25 characters\)$/m);
     const deliveries = await admin('deliveries', 'list');
     expect(deliveries.stdout).toContain(hidden);
     for (const run of [list, show, deliveries]) {
@@ -112,5 +116,8 @@ describe('a subscriber id that is no id', () => {
     }
     const revealed = await admin('events', 'show', event?.id ?? '', '--reveal');
     expect(revealed.stdout).toMatch(new RegExp(`^subscriber\\s+${id}$`, 'm'));
+    // --reveal shows it in the lists too
+    expect((await admin('deliveries', 'list', '--reveal')).stdout).toContain(`subscriber ${id}`);
+    expect((await admin('events', 'list', '--reveal')).stdout).toContain(`subscriber ${id}`);
   });
 });
