@@ -38,6 +38,7 @@ import {
   allowedAppUrl,
   appAdminPage,
   entryHeaders,
+  entryRefusalMessage,
   installRefusalMessage,
   notInstalledMessage,
   wantsHtml,
@@ -215,7 +216,18 @@ const plugin: FastifyPluginAsync = async (app) => {
         );
         return null;
       }
-      refuse(reply, 401, result.error.code, result.error.message, kind === 'entry', claimed);
+      if (kind === 'entry') {
+        refuse(
+          reply,
+          401,
+          result.error.code,
+          entryRefusalMessage(result.error.code, result.error.message),
+          true,
+          claimed,
+        );
+        return null;
+      }
+      refuse(reply, 401, result.error.code, result.error.message, false, claimed);
       return null;
     }
     return result;

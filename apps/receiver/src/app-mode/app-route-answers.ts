@@ -54,6 +54,17 @@ export function installRefusalMessage(claimedShop: unknown, code: string, reason
   return `The app could not be installed on ${shop}: ${reason}. Please install the app again from the shop admin's app list; if this page comes back, contact the app's developer.`;
 }
 
+/**
+ * An entry-point call's refusal as the merchant reads it in the shop's admin. A stale call's reason ends in
+ * the developer's advice (check this server's clock): the merchant is told to open the app again, then to
+ * contact the developer; the skew is in the log line ('app request refused'). Other reasons say it already.
+ */
+export function entryRefusalMessage(code: string, reason: string): string {
+  if (code === 'stale')
+    return "This link has expired: open the app again from the shop admin; if this page comes back, contact the app's developer (the clock of the app's service may be off).";
+  return reason;
+}
+
 /** The app's own page in the shop's admin: where the owner goes when `app_url` is not acceptable. */
 export function appAdminPage(app: AppConfig, shop: string): string {
   return `${forShop(app.adminUrl, shop).replace(/\/+$/, '')}/app/${app.appId}`;
