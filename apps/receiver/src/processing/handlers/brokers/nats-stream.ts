@@ -3,7 +3,8 @@
  * template ({@link subjectFilter}, {@link filterCaptures}), and `ensureStream` — the named stream is
  * created when missing (an existing one is left as it is: its subjects say why a publish it does not
  * capture failed), with what to do when JetStream refuses to create it (its subjects taken by another
- * stream, no room left to reserve for it).
+ * stream, no room left to reserve for it); an existing stream with `no_ack` set is refused
+ * ({@link NatsStreamNoAckError}): nothing published to it is ever acknowledged.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
 import { lazyDependency } from '../../../lazy-dependency.js';
@@ -17,6 +18,22 @@ export interface NatsStreamSpec {
   subjects?: string[];
   duplicateWindowMs?: number;
   storage?: 'file' | 'memory';
+}
+
+/**
+ * The stream `ensureStream` names exists with `no_ack: true`: JetStream stores what is published to it
+ * but never answers a publish with a PubAck, so no attempt could ever be confirmed — each would wait
+ * out `timeoutMs` and look like a hung connection (while the stream kept the message). Refused before
+ * anything is published: the attempt fails `broker_rejected` with what to change, and is retried.
+ */
+export class NatsStreamNoAckError extends Error {
+  override readonly name = 'NatsStreamNoAckError';
+  readonly code = 'nats_stream_no_ack';
+  constructor(readonly stream: string) {
+    super(
+      `the JetStream stream "${stream}" that "ensureStream" names has "no_ack" set: JetStream stores what is published to it but never acknowledges a publish, so srhooks cannot know that a message arrived (each attempt would wait for an acknowledgement that never comes); nothing was published. Set "no_ack" to false on that stream, or name another stream in "ensureStream"; the attempt is retried`,
+    );
+  }
 }
 
 /** `shoprenter.{shop}.{event}` → `shoprenter.*.*`: what a stream must capture for the template. */
@@ -47,7 +64,8 @@ export function filterCaptures(filter: string, pattern: string): boolean {
  * Creates the stream when missing; resolves to the subjects of the one that existed already (left as it
  * is), or undefined when it created it. `shorterWindow` is told the duplicate window (ms) of an existing
  * stream that is shorter than `spec.duplicateWindowMs`: that stream keeps it, so a re-publish later than
- * its window is stored twice, while the configuration says otherwise.
+ * its window is stored twice, while the configuration says otherwise. An existing stream with `no_ack`
+ * set throws {@link NatsStreamNoAckError}.
  */
 export async function ensureStream(
   nc: NatsConnection,
@@ -60,11 +78,12 @@ export async function ensureStream(
   let existing: string[] | undefined;
   try {
     const { config } = await jsm.streams.info(spec.name);
+    if (config.no_ack === true) throw new NatsStreamNoAckError(spec.name);
     existing = config.subjects ?? [];
     const windowMs = Math.floor((config.duplicate_window ?? 0) / 1_000_000);
     if (spec.duplicateWindowMs !== undefined && windowMs < spec.duplicateWindowMs) shorterWindow?.(windowMs);
   } catch (error) {
-    if (!/not found/i.test(describeError(error))) throw error;
+    if (error instanceof NatsStreamNoAckError || !/not found/i.test(describeError(error))) throw error;
   }
   // An existing stream is left as it is: its subjects say why a publish it does not capture failed.
   if (existing !== undefined) return existing;

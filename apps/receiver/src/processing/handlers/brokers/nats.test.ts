@@ -253,6 +253,43 @@ describe('nats handler', () => {
     expect((await jsm.streams.info(bus.name)).config.subjects).toEqual([`${bus.subjectPrefix}.>`]);
   });
 
+  it('ensureStream naming a stream with no_ack set refuses the handler (broker_rejected, nothing published) saying what to change, not a hung connection; once no_ack is off the next attempt publishes', async () => {
+    // Before: each publish waited for a PubAck the stream never sends, timed out after timeoutMs and was
+    // reported as a hung connection ("did not acknowledge … the connection is replaced", broker_timeout)
+    // while the stream had stored the message all the same.
+    const bus = new NatsTestStream();
+    scope.defer(() => bus.remove());
+    const { jsm } = await bus.connection();
+    await jsm.streams.add({ name: bus.name, subjects: [`${bus.subjectPrefix}.>`], no_ack: true });
+    const handler = createNatsHandler({
+      name: 'bus',
+      servers: [`nats://127.0.0.1:${NATS_PORT}`],
+      subject: `${bus.subjectPrefix}.{shop}.{event}`,
+      ensureStream: { name: bus.name },
+      timeoutMs: 2000,
+    });
+    scope.defer(() => handler.close());
+    const job = claimedOrderJob(sampleOrder(5), { eventId: `evt_${bus.name}`, shop: SHOP });
+    for (const attempt of [1, 2]) {
+      const started = Date.now();
+      const outcome = await handler.run({ ...job, attempt });
+      expect(outcome).toEqual({
+        status: 'retry',
+        error: `the JetStream stream "${bus.name}" that "ensureStream" names has "no_ack" set: JetStream stores what is published to it but never acknowledges a publish, so srhooks cannot know that a message arrived (each attempt would wait for an acknowledgement that never comes); nothing was published. Set "no_ack" to false on that stream, or name another stream in "ensureStream"; the attempt is retried`,
+        errorCode: 'broker_rejected',
+      });
+      // refused at once, not after waiting out timeoutMs for an acknowledgement
+      expect(Date.now() - started).toBeLessThan(1500);
+      expect(handler.connected).toBe(false);
+    }
+    expect(await bus.messageCount()).toBe(0);
+
+    const { config } = await jsm.streams.info(bus.name);
+    await jsm.streams.update(bus.name, { ...config, no_ack: false });
+    expect(await handler.run({ ...job, attempt: 3 })).toEqual({ status: 'succeeded' });
+    expect(await bus.messageCount()).toBe(1);
+  });
+
   it('ensureStream naming a new stream whose subjects another stream captures already names that stream and what to change, not only "subjects overlap"', async () => {
     const bus = await stream(); // captures `<prefix>.>`
     const wanted = runName('ensure');

@@ -17,7 +17,8 @@
  * With `ensureStream`, the stream is created
  * when missing (once per connection, and again when a publish finds it gone: deleted, or a memory
  * stream after the server restarted); otherwise a subject no stream captures fails every attempt with
- * that reason. A failed attempt says which of the causes it was (see {@link publishFailure}): NATS
+ * that reason. A stream `ensureStream` names that has `no_ack` set (it never acknowledges a publish) is
+ * refused before anything is published, every attempt saying so (`broker_rejected`), not left to time out. A failed attempt says which of the causes it was (see {@link publishFailure}): NATS
  * unreachable, no stream for the subject, or no acknowledgement in time.
  *
  * Split by concern: nats-stream.ts (the subjects a stream must capture, `ensureStream`),
@@ -52,7 +53,13 @@ import {
   tooLarge,
   unreachable,
 } from './nats-failures.js';
-import { ensureStream, filterCaptures, type NatsStreamSpec, subjectFilter } from './nats-stream.js';
+import {
+  ensureStream,
+  filterCaptures,
+  NatsStreamNoAckError,
+  type NatsStreamSpec,
+  subjectFilter,
+} from './nats-stream.js';
 import { closeUnconnectedTransports } from './nats-transport-patch.js';
 import { BrokerTimeoutError, withTimeout } from './with-timeout.js';
 
@@ -158,9 +165,7 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
         existingStream = await ensureStream(nc, options.ensureStream, template, timeoutMs, shorterWindow);
       } catch (error) {
         await nc.close().catch(() => {});
-        throw new EnsureStreamError(
-          `cannot ensure stream "${options.ensureStream.name}": ${describeError(error)}`,
-        );
+        throw new EnsureStreamError(ensureStreamFailure(options.ensureStream.name, error), { cause: error });
       }
     }
     if (current()) state.up();
@@ -334,10 +339,7 @@ export function createNatsHandler(options: NatsHandlerOptions): BrokerHandler {
         try {
           recreated = await ensureStream(nc, options.ensureStream, template, timeoutMs, shorterWindow);
         } catch (ensureError) {
-          return fail(
-            `cannot ensure stream "${options.ensureStream.name}": ${describeError(ensureError)}`,
-            'broker_rejected',
-          );
+          return fail(ensureStreamFailure(options.ensureStream.name, ensureError), 'broker_rejected');
         }
         existingStream = recreated;
         (await session).existingStream = recreated;
@@ -423,6 +425,16 @@ async function changeOrTimeout(state: BrokerConnectionState, ms: number): Promis
     clearTimeout(timer);
     watch.cancel();
   }
+}
+
+/**
+ * What an attempt says when creating or checking the `ensureStream` stream failed: a stream with
+ * `no_ack` set in the words of {@link NatsStreamNoAckError}, anything else as "cannot ensure stream".
+ */
+function ensureStreamFailure(stream: string, error: unknown): string {
+  return error instanceof NatsStreamNoAckError
+    ? error.message
+    : `cannot ensure stream "${stream}": ${describeError(error)}`;
 }
 
 /** Opening the connection worked, creating or checking the `ensureStream` stream did not. */
