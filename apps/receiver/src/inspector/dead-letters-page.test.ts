@@ -15,6 +15,7 @@ import {
   startAdminReceiver,
 } from '../admin/test-support/admin-test-receiver.js';
 import type { TestReceiver } from '../test-support/test-receiver.js';
+import { deadLettersContent } from './dead-letters-page.js';
 
 const DEAD = 205;
 
@@ -168,59 +169,119 @@ describe('dead-letters page after "Replay all"', () => {
     await receiver?.close();
   });
 
-  it('says how many it queued and keeps the filter it replayed (it showed the unfiltered list, nothing replayed in sight)', async () => {
-    const before = await fetch(`${receiver.baseUrl}/ui/dead-letters?handler=audit`, {
-      headers: { cookie: browser.cookie },
-    }).then((response) => response.text());
+  /** Plays the worker: every job waiting to run fails for good (dead letters again). */
+  async function failAll(): Promise<void> {
+    const claimed = await receiver.app.store.claimJobs({ workerId: 'w', limit: 10, leaseMs: 60_000 });
+    expect(claimed.length).toBeGreaterThan(0);
+    for (const job of claimed) {
+      await receiver.app.store.failJob(job.id, {
+        attempt: job.attempt,
+        error: 'refused',
+        deadLetter: true,
+        now: new Date(),
+      });
+    }
+  }
+
+  async function replayAll(
+    session: BrowserSession,
+    fields: Record<string, string>,
+  ): Promise<{ location: string; token: string }> {
+    const query = new URLSearchParams(fields).toString();
+    const before = await pageText(receiver.baseUrl, session.cookie, `/ui/dead-letters?${query}`);
     const csrf = /name="_csrf" value="([^"]+)"/.exec(before)?.[1] ?? '';
     const response = await postFormAsBrowser(
       receiver,
-      browser,
+      session,
       '/ui/dead-letters/replay',
-      new URLSearchParams({ _csrf: csrf, handler: 'audit' }),
+      new URLSearchParams({ _csrf: csrf, ...fields }),
     );
     expect(response.status).toBe(303);
     const location = response.headers.get('location') ?? '';
-    expect(location).toBe('/ui/dead-letters?handler=audit&replayed=3');
-    const after = await fetch(`${receiver.baseUrl}${location}`, { headers: { cookie: browser.cookie } });
-    expect(after.status).toBe(200);
-    const text = await after.text();
+    return { location, token: new URL(location, receiver.baseUrl).searchParams.get('replayed') ?? '' };
+  }
+
+  const view = (path: string, session: BrowserSession = browser): Promise<string> =>
+    pageText(receiver.baseUrl, session.cookie, path);
+
+  it('says how many it queued and keeps the filter it replayed (it showed the unfiltered list, nothing replayed in sight)', async () => {
+    const { location, token } = await replayAll(browser, { handler: 'audit' });
+    // A one-time token of this process, not the count: a link with a count in it shows nothing (below).
+    expect(location).toMatch(/^\/ui\/dead-letters\?handler=audit&replayed=[A-Za-z0-9_-]{24}$/);
+    expect(token).not.toBe('3');
+    const text = await view(location);
     expect(text).toContain('Replay queued: 3 dead letters of this filter run again now');
     expect(text).toContain('<option value="audit" selected>');
     // None of audit's is left: said of the handler filtered by (the page has no window to speak of).
     expect(text).toContain('No dead letters of handler audit.');
     expect(text).not.toContain('in this window');
+    // Links and forms from the page never carry the notice on.
+    expect(text).not.toContain(token);
+    expect(text).not.toMatch(/replayed=|name="replayed"/);
     expect(await receiver.app.store.countDeadLetters({ handler: 'audit' })).toBe(0);
     expect(await receiver.app.store.countDeadLetters({ handler: 'log' })).toBe(3);
-    const one = await fetch(`${receiver.baseUrl}/ui/dead-letters?handler=log&replayed=1`, {
-      headers: { cookie: browser.cookie },
-    }).then((answer) => answer.text());
-    expect(one).toContain(
-      'Replay queued: 1 dead letter of this filter runs again now; its new attempt appears on its delivery&#39;s page',
-    );
+    // Shown once: a reload (or the same link sent on) shows the page without it, and no error.
+    const again = await view(location);
+    expect(again).toContain('<option value="audit" selected>');
+    expect(again).not.toContain('Replay queued');
+  });
+
+  it('shows no notice for a link someone made up (a count, or any other text), and no error', async () => {
+    for (const value of ['3', '1', '999999999', '%3Cb%3E', 'AAAAAAAAAAAAAAAAAAAAAAAA']) {
+      const response = await fetch(`${receiver.baseUrl}/ui/dead-letters?handler=log&replayed=${value}`, {
+        headers: { cookie: browser.cookie },
+      });
+      expect(response.status).toBe(200);
+      const text = await response.text();
+      expect(text).toContain('<option value="log" selected>');
+      expect(text).not.toContain('Replay queued');
+      expect(text).not.toContain('<b>');
+    }
+  });
+
+  it('shows the notice only to the session that replayed, on the filter it replayed', async () => {
+    // The log handler's 3 dead letters were replayed by the previous test's "audit" only: replay them
+    // here, and send the link to another operator's session before the first one opens it.
+    const other = await loginAsBrowser(receiver);
+    const { location } = await replayAll(browser, { handler: 'log' });
+    expect(await view(location, other)).not.toContain('Replay queued');
+    // The other session's view consumed it: the operator who replayed sees no notice either.
+    expect(await view(location)).not.toContain('Replay queued');
+    // Another filter than the one replayed: no notice.
+    await failAll();
+    const filtered = await replayAll(browser, { handler: 'log' });
+    const elsewhere = filtered.location.replace('handler=log', 'handler=audit');
+    expect(await view(elsewhere)).not.toContain('Replay queued');
   });
 
   it('returns to the revealed page when "Replay all" was pressed on one (it came back masked)', async () => {
-    const before = await fetch(`${receiver.baseUrl}/ui/dead-letters?handler=log&reveal=1`, {
-      headers: { cookie: browser.cookie },
-    }).then((response) => response.text());
+    await failAll();
+    const before = await view('/ui/dead-letters?handler=log&reveal=1');
     const form = /<form method="post" action="\/ui\/dead-letters\/replay"[\s\S]*?<\/form>/.exec(before)?.[0];
     expect(form).toContain('<input type="hidden" name="reveal" value="1">');
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(before)?.[1] ?? '';
-    const response = await postFormAsBrowser(
-      receiver,
-      browser,
-      '/ui/dead-letters/replay',
-      new URLSearchParams({ _csrf: csrf, handler: 'log', reveal: '1' }),
-    );
-    expect(response.status).toBe(303);
-    expect(response.headers.get('location')).toBe('/ui/dead-letters?handler=log&replayed=3&reveal=1');
+    const { location } = await replayAll(browser, { handler: 'log', reveal: '1' });
+    expect(location).toMatch(/^\/ui\/dead-letters\?handler=log&replayed=[A-Za-z0-9_-]{24}&reveal=1$/);
+    const text = await view(location);
+    expect(text).toContain('Replay queued: 3 dead letters of this filter run again now');
+    expect(text).toContain('Hide personal data');
+    const toggle = /<a class="button secondary" href="([^"]+)">Hide personal data<\/a>/.exec(text)?.[1];
+    expect(toggle?.replaceAll('&amp;', '&')).toBe('/ui/dead-letters?handler=log');
   });
 
-  it('refuses a replayed count that is not a whole number (the query carries no text of its own)', async () => {
-    const response = await fetch(`${receiver.baseUrl}/ui/dead-letters?replayed=%3Cb%3E`, {
-      headers: { cookie: browser.cookie },
-    });
-    expect(response.status).toBe(400);
+  it('says "1 dead letter … runs" of one', () => {
+    const text = deadLettersContent({
+      base: '/ui',
+      session: null,
+      query: { handler: 'log' },
+      items: [],
+      nextCursor: null,
+      total: 0,
+      handlers: ['log'],
+      unconfigured: [],
+      replayedCount: 1,
+    }).toString();
+    expect(text).toContain(
+      'Replay queued: 1 dead letter of this filter runs again now; its new attempt appears on its delivery&#39;s page',
+    );
   });
 });

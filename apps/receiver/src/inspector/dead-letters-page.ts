@@ -25,12 +25,11 @@ export const DeadLetterPageQuerySchema = requestObject({
   to: TimeSchema.optional(),
   cursor: DeadLetterCursorSchema.optional(),
   reveal: z.literal('1', { error: 'must be 1 (show personal data) or absent' }).optional(),
-  /** Set by the redirect after "Replay all": how many dead letters it queued (a count, never text). */
-  replayed: z
-    .string()
-    .regex(/^\d{1,9}$/, { error: 'must be a whole number (set by the page after "Replay all")' })
-    .transform(Number)
-    .optional(),
+  /**
+   * Set by the redirect after "Replay all": a one-time token this process issued for it (replay-notices.ts),
+   * never the count itself. Any other value is no notice, not an error.
+   */
+  replayed: z.string().optional().catch(undefined),
 });
 export type DeadLetterPageQuery = z.output<typeof DeadLetterPageQuerySchema>;
 
@@ -53,6 +52,11 @@ export interface DeadLettersPageInput {
    * "Replay all" leaves them too (their jobs would be cancelled again at once). 0 when none.
    */
   uninstalledShops?: number;
+  /**
+   * How many dead letters the "Replay all" that led here queued, from its redirect's token (ReplayNotices),
+   * or null: no notice (no token, or one crafted, reused, expired or of another session or filter).
+   */
+  replayedCount?: number | null;
 }
 
 function linkWith(
@@ -120,10 +124,11 @@ export function deadLettersContent(input: DeadLettersPageInput): SafeHtml {
         ]
       : []),
   ];
+  const replayed = input.replayedCount ?? null;
   const replayedNotice =
-    query.replayed === undefined
+    replayed === null
       ? ''
-      : html`<p class="notice ok" role="status">Replay queued: ${plural(query.replayed, 'dead letter')}${filtered ? ' of this filter' : ''} ${query.replayed === 1 ? "runs again now; its new attempt appears on its delivery's page" : "run again now; their new attempts appear on their deliveries' pages"} (a job of a disabled handler waits until the handler is enabled).</p>`;
+      : html`<p class="notice ok" role="status">Replay queued: ${plural(replayed, 'dead letter')}${filtered ? ' of this filter' : ''} ${replayed === 1 ? "runs again now; its new attempt appears on its delivery's page" : "run again now; their new attempts appear on their deliveries' pages"} (a job of a disabled handler waits until the handler is enabled).</p>`;
   return html`<h1>Dead letters</h1>
 ${replayedNotice}
 <form class="filters panel" method="get" action="${base}/dead-letters">

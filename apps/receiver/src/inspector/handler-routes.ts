@@ -12,16 +12,21 @@ import { DEAD_LETTER_PAGE_SIZE, DeadLetterPageQuerySchema, deadLettersContent } 
 import { type HandlerActionResult, HandlersPageQuerySchema, handlersContent } from './handlers-page.js';
 import { DeadLetterReplayFormSchema, HandlerActionFormSchema } from './inspector-forms.js';
 import { sessionOf } from './inspector-login-routes.js';
+import { ReplayNotices } from './replay-notices.js';
 import type { ShopsRoutesContext } from './shops-routes.js';
 
 export interface HandlerRoutesContext {
   page: ShopsRoutesContext['page'];
   operations: AdminOperations;
+  /** Default: a ReplayNotices of this registration (tests pass one with their own clock). */
+  replayNotices?: ReplayNotices;
 }
 
 export function addHandlerRoutes(app: FastifyInstance, context: HandlerRoutesContext): void {
   const { page, operations } = context;
   const base = app.prefix;
+  // "Replay all"'s notices, one-time tokens held by this process (replay-notices.ts).
+  const replayNotices = context.replayNotices ?? new ReplayNotices();
 
   app.get('/dead-letters', async (request, reply) => {
     const query = parseRequestPart(DeadLetterPageQuerySchema, 'query', request.query);
@@ -46,6 +51,17 @@ export function addHandlerRoutes(app: FastifyInstance, context: HandlerRoutesCon
       ...(query.from ? { from: query.from } : {}),
       ...(query.to ? { to: query.to } : {}),
     });
+    const session = sessionOf(request);
+    // Shown once, to the session that pressed "Replay all", on the filter it replayed; anything else shows none.
+    const replayedCount =
+      query.replayed === undefined
+        ? null
+        : replayNotices.take(query.replayed, {
+            sessionId: session?.id ?? null,
+            handler: query.handler,
+            from: query.from,
+            to: query.to,
+          });
     return page(
       reply,
       request,
@@ -53,7 +69,7 @@ export function addHandlerRoutes(app: FastifyInstance, context: HandlerRoutesCon
       'Dead letters',
       deadLettersContent({
         base,
-        session: sessionOf(request),
+        session,
         query,
         items,
         nextCursor,
@@ -61,6 +77,7 @@ export function addHandlerRoutes(app: FastifyInstance, context: HandlerRoutesCon
         handlers,
         unconfigured,
         uninstalledShops,
+        replayedCount,
       }),
     );
   });
@@ -73,12 +90,21 @@ export function addHandlerRoutes(app: FastifyInstance, context: HandlerRoutesCon
       ...(form.to ? { to: new Date(form.to) } : {}),
     });
     request.log.info({ jobs: jobs.length }, 'dead letters replayed from the inspector');
-    // Back to the filter replayed, saying how many were queued.
+    // Back to the filter replayed, saying how many were queued: by a one-time token this process holds
+    // (replay-notices.ts), not the count, which anyone could have put in a link.
     const back = new URLSearchParams();
     if (form.handler) back.set('handler', form.handler);
     if (form.from) back.set('from', form.from);
     if (form.to) back.set('to', form.to);
-    back.set('replayed', String(jobs.length));
+    back.set(
+      'replayed',
+      replayNotices.issue(jobs.length, {
+        sessionId: sessionOf(request)?.id ?? null,
+        handler: form.handler,
+        from: form.from ? new Date(form.from) : undefined,
+        to: form.to ? new Date(form.to) : undefined,
+      }),
+    );
     if (form.reveal) back.set('reveal', '1');
     return reply.redirect(`${base}/dead-letters?${back.toString()}`, 303);
   });
