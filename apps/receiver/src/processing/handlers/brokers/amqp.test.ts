@@ -22,6 +22,12 @@ import {
   waitForSucceeded,
 } from './test-support/broker-fixtures.js';
 import { brokerTestScope } from './test-support/broker-test-scope.js';
+import {
+  expectHungConnectionInReceiver,
+  expectHungConnectionReplaced,
+  expectLateAnswerRetried,
+  expectUnreachableThenStalled,
+} from './test-support/broker-timeouts.js';
 import { expectIdleOutagesNoticed } from './test-support/idle-outage.js';
 
 const scope = brokerTestScope();
@@ -397,24 +403,14 @@ describe('amqp handler', () => {
     });
     scope.defer(() => handler.close());
     const job = (eventId: string) => claimedOrderJob(sampleOrder(6), { eventId });
-    expect(await handler.run(job('evt_before'))).toEqual({ status: 'succeeded' });
-    expect(handler.connected).toBe(true);
-    expect(proxy.openSockets).toBe(2);
-
-    proxy.freeze();
-    const hung = await handler.run(job('evt_hung'));
-    expect(hung).toMatchObject({ status: 'retry', errorCode: 'broker_timeout' });
-    expect(hung.status === 'retry' && hung.error).toMatch(
-      /took longer than 2000 ms; the connection is replaced: it may have been delivered all the same \(RabbitMQ does not deduplicate: consumers deduplicate on message_id\); the attempt is retried$/,
-    );
-    expect(handler.connected).toBe(false);
-
-    expect(await handler.run(job('evt_after'))).toEqual({ status: 'succeeded' });
-    expect(handler.connected).toBe(true);
-    expect(proxy.frozenSockets).toBe(2);
-    expect(proxy.openSockets).toBe(4); // the frozen pair and the new connection
-    const ids = (await bus.read(2)).map((message) => message.properties.messageId);
-    expect(ids).toEqual(['evt_before', 'evt_after']);
+    await expectHungConnectionReplaced({
+      handler,
+      proxy,
+      jobs: { before: job('evt_before'), hung: job('evt_hung'), after: job('evt_after') },
+      timeoutError:
+        /took longer than 2000 ms; the connection is replaced: it may have been delivered all the same \(RabbitMQ does not deduplicate: consumers deduplicate on message_id\); the attempt is retried$/,
+      publishedIds: async () => (await bus.read(2)).map((message) => message.properties.messageId),
+    });
   });
 
   it('a confirm later than timeoutMs: the attempt says the message may have been delivered all the same, and the retry delivers it again', async () => {
@@ -429,20 +425,17 @@ describe('amqp handler', () => {
       timeoutMs: 500,
     });
     scope.defer(() => handler.close());
-    const job = claimedOrderJob(sampleOrder(2), { eventId: 'evt_slow' });
-    expect(await handler.run(claimedOrderJob(sampleOrder(1), { eventId: 'evt_before' }))).toEqual({
-      status: 'succeeded',
+    await expectLateAnswerRetried({
+      handler,
+      proxy,
+      jobs: {
+        before: claimedOrderJob(sampleOrder(1), { eventId: 'evt_before' }),
+        late: claimedOrderJob(sampleOrder(2), { eventId: 'evt_slow' }),
+      },
+      timeoutError:
+        /took longer than 500 ms; the connection is replaced: it may have been delivered all the same \(RabbitMQ does not deduplicate: consumers deduplicate on message_id\); the attempt is retried$/,
+      publishedIds: async () => (await bus.read(3)).map((message) => message.properties.messageId),
     });
-    proxy.delay(1500, 'replies');
-    const late = await handler.run(job);
-    expect(late).toMatchObject({ status: 'retry', errorCode: 'broker_timeout' });
-    expect(late.status === 'retry' && late.error).toMatch(
-      /took longer than 500 ms; the connection is replaced: it may have been delivered all the same \(RabbitMQ does not deduplicate: consumers deduplicate on message_id\); the attempt is retried$/,
-    );
-    proxy.delay(0);
-    expect(await handler.run(job)).toEqual({ status: 'succeeded' });
-    const ids = (await bus.read(3)).map((message) => message.properties.messageId);
-    expect(ids).toEqual(['evt_before', 'evt_slow', 'evt_slow']);
   });
 
   it('a hung connection in a receiver: warn line with broker_timeout, info line once a new connection is up; gauge back to 1', async () => {
@@ -462,29 +455,15 @@ describe('amqp handler', () => {
       },
       GUEST_ENV,
     );
-    const before = await postOrders(app, ['8601']);
-    await waitForSucceeded(app, before);
-
-    proxy.freeze();
-    const during = await postOrders(app, ['8602']);
-    expect(await firstFailure(app, during[0] ?? '')).toMatch(/the connection is replaced/);
-    await waitForSucceeded(app, during);
-
-    expect(logEntries(app, 'job failed; retry scheduled', 'rabbit')[0]).toMatchObject({
-      errorCode: 'broker_timeout',
+    await expectHungConnectionInReceiver({
+      app,
+      proxy,
+      handler: 'rabbit',
+      type: 'amqp',
+      orders: ['8601', '8602'],
+      timeoutError: /the connection is replaced/,
+      awaitRestoredLine: true,
     });
-    expect(logEntries(app, 'broker connection lost', 'rabbit')).toEqual([
-      expect.objectContaining({
-        level: 40,
-        handlerType: 'amqp',
-        broker: `127.0.0.1:${proxy.port}`,
-        errorCode: 'broker_timeout',
-      }),
-    ]);
-    expect(await waitForLog(app, 'broker connection restored', 'rabbit')).toBeTruthy();
-    expect(logEntries(app, 'broker connection restored', 'rabbit')).toHaveLength(1);
-    const metrics = await (await fetch(`${app.baseUrl}/metrics`)).text();
-    expect(metrics).toContain('srhooks_handler_connected{handler="rabbit",type="amqp"} 1');
     expect(app.logLines.join('\n')).not.toContain('guest:guest@');
   });
 
@@ -523,20 +502,14 @@ describe('amqp handler', () => {
       },
       GUEST_ENV,
     );
-    const [down] = await postOrders(app, ['8301']);
-    expect(await firstFailure(app, down ?? '')).toMatch(
-      /^cannot reach RabbitMQ at amqp:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED.*: check that the RabbitMQ server is running and that the URL is right/,
-    );
-    expect((await fetch(`${app.baseUrl}/readyz`)).status).toBe(200);
-
-    await proxy.start();
-    proxy.stall();
-    const [stalled] = await postOrders(app, ['8302']);
-    expect(await firstFailure(app, stalled ?? '')).toMatch(/took longer than 500 ms/);
-
-    await proxy.stop();
-    await proxy.start();
-    await waitForSucceeded(app, [down ?? '', stalled ?? '']);
+    const { down, stalled } = await expectUnreachableThenStalled({
+      app,
+      proxy,
+      orders: ['8301', '8302'],
+      downError:
+        /^cannot reach RabbitMQ at amqp:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED.*: check that the RabbitMQ server is running and that the URL is right/,
+      stalledError: /took longer than 500 ms/,
+    });
     const ids = new Set((await bus.read(2)).map((message) => message.properties.messageId));
     expect(ids).toEqual(new Set([down, stalled]));
   });

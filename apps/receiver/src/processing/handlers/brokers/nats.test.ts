@@ -24,6 +24,11 @@ import {
   waitForSucceeded,
 } from './test-support/broker-fixtures.js';
 import { brokerTestScope } from './test-support/broker-test-scope.js';
+import {
+  expectHungConnectionInReceiver,
+  expectHungConnectionReplaced,
+  expectUnreachableThenStalled,
+} from './test-support/broker-timeouts.js';
 import { expectIdleOutagesNoticed } from './test-support/idle-outage.js';
 
 const scope = brokerTestScope();
@@ -470,25 +475,15 @@ describe('nats handler', () => {
       timeoutMs: 500,
     });
     scope.defer(() => handler.close());
-    const job = (eventId: string) => claimedOrderJob(sampleOrder(4), { eventId, shop: SHOP });
-    expect(await handler.run(job(`evt_${bus.name}_before`))).toEqual({ status: 'succeeded' });
-    expect(handler.connected).toBe(true);
-    expect(proxy.openSockets).toBe(2);
-
-    proxy.freeze();
-    const hung = await handler.run(job(`evt_${bus.name}_hung`));
-    expect(hung).toMatchObject({ status: 'retry', errorCode: 'broker_timeout' });
-    expect(hung.status === 'retry' && hung.error).toMatch(
-      /did not acknowledge .* the connection is replaced$/,
-    );
-    expect(handler.connected).toBe(false);
-
-    expect(await handler.run(job(`evt_${bus.name}_after`))).toEqual({ status: 'succeeded' });
-    expect(handler.connected).toBe(true);
-    expect(proxy.frozenSockets).toBe(2);
-    expect(proxy.openSockets).toBe(4); // the frozen pair and the new connection
-    const ids = (await bus.read(2)).map((message) => message.headers?.get('Nats-Msg-Id'));
-    expect(ids).toEqual([`evt_${bus.name}_before`, `evt_${bus.name}_after`]);
+    const job = (step: string) =>
+      claimedOrderJob(sampleOrder(4), { eventId: `evt_${bus.name}_${step}`, shop: SHOP });
+    await expectHungConnectionReplaced({
+      handler,
+      proxy,
+      jobs: { before: job('before'), hung: job('hung'), after: job('after') },
+      timeoutError: /did not acknowledge .* the connection is replaced$/,
+      publishedIds: async () => (await bus.read(2)).map((message) => message.headers?.get('Nats-Msg-Id')),
+    });
   });
 
   it('a hung connection in a receiver: warn line with broker_timeout, info line once a new connection is up; gauge back to 1', async () => {
@@ -503,28 +498,14 @@ describe('nats handler', () => {
         retry: FAST_RETRY,
       },
     });
-    const before = await postOrders(app, ['7501']);
-    await waitForSucceeded(app, before);
-
-    proxy.freeze();
-    const during = await postOrders(app, ['7502']);
-    expect(await firstFailure(app, during[0] ?? '')).toMatch(/did not acknowledge/);
-    await waitForSucceeded(app, during);
-
-    expect(logEntries(app, 'job failed; retry scheduled', 'bus')[0]).toMatchObject({
-      errorCode: 'broker_timeout',
+    await expectHungConnectionInReceiver({
+      app,
+      proxy,
+      handler: 'bus',
+      type: 'nats',
+      orders: ['7501', '7502'],
+      timeoutError: /did not acknowledge/,
     });
-    expect(logEntries(app, 'broker connection lost', 'bus')).toEqual([
-      expect.objectContaining({
-        level: 40,
-        handlerType: 'nats',
-        broker: `127.0.0.1:${proxy.port}`,
-        errorCode: 'broker_timeout',
-      }),
-    ]);
-    expect(logEntries(app, 'broker connection restored', 'bus')).toHaveLength(1);
-    const metrics = await (await fetch(`${app.baseUrl}/metrics`)).text();
-    expect(metrics).toContain('srhooks_handler_connected{handler="bus",type="nats"} 1');
   });
 
   it('replay from the admin API re-publishes under a new message id, so consumers see it again', async () => {
@@ -558,22 +539,16 @@ describe('nats handler', () => {
         retry: FAST_RETRY,
       },
     });
-    const [down] = await postOrders(app, ['7301']);
-    expect(await firstFailure(app, down ?? '')).toMatch(
-      /^cannot reach NATS at nats:\/\/127\.0\.0\.1:\d+ \(.+\): check that the NATS server is running and that the URL is right$/,
-    );
-    expect((await fetch(`${app.baseUrl}/readyz`)).status).toBe(200);
-
-    await proxy.start();
-    proxy.stall(); // accepts, forwards nothing
-    const [stalled] = await postOrders(app, ['7302']);
-    // our bound on the attempt, or the client's own connect timeout when a retry of the first event
-    // opened the (stalled) connection just before this attempt joined it
-    expect(await firstFailure(app, stalled ?? '')).toMatch(/took longer than 500 ms|\(timeout\)/);
-
-    await proxy.stop();
-    await proxy.start();
-    await waitForSucceeded(app, [down ?? '', stalled ?? '']);
+    const { down, stalled } = await expectUnreachableThenStalled({
+      app,
+      proxy,
+      orders: ['7301', '7302'],
+      downError:
+        /^cannot reach NATS at nats:\/\/127\.0\.0\.1:\d+ \(.+\): check that the NATS server is running and that the URL is right$/,
+      // our bound on the attempt, or the client's own connect timeout when a retry of the first event
+      // opened the (stalled) connection just before this attempt joined it
+      stalledError: /took longer than 500 ms|\(timeout\)/,
+    });
     expect((await bus.read(2)).map((message) => message.headers?.get('Nats-Msg-Id')).sort()).toEqual(
       [down, stalled].sort(),
     );

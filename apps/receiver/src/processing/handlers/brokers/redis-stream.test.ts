@@ -24,6 +24,12 @@ import {
   waitForSucceeded,
 } from './test-support/broker-fixtures.js';
 import { brokerTestScope } from './test-support/broker-test-scope.js';
+import {
+  expectHungConnectionInReceiver,
+  expectHungConnectionReplaced,
+  expectLateAnswerRetried,
+  expectUnreachableThenStalled,
+} from './test-support/broker-timeouts.js';
 import { expectIdleOutagesNoticed } from './test-support/idle-outage.js';
 
 const scope = brokerTestScope();
@@ -379,27 +385,17 @@ describe('redis-stream handler', () => {
       timeoutMs: 500,
     });
     scope.defer(() => handler.close());
-    expect(await handler.run(claimedOrderJob(sampleOrder(1), { eventId: 'evt_before' }))).toEqual({
-      status: 'succeeded',
+    await expectHungConnectionReplaced({
+      handler,
+      proxy,
+      jobs: {
+        before: claimedOrderJob(sampleOrder(1), { eventId: 'evt_before' }),
+        hung: claimedOrderJob(sampleOrder(2), { eventId: 'evt_hung' }),
+        after: claimedOrderJob(sampleOrder(3), { eventId: 'evt_after' }),
+      },
+      timeoutError: /Command timed out; the connection is replaced/,
+      publishedIds: async () => (await redis.read(`${redis.prefix}:hung`)).map((entry) => entry.fields.id),
     });
-    expect(handler.connected).toBe(true);
-    expect(proxy.openSockets).toBe(2);
-
-    proxy.freeze();
-    const hung = await handler.run(claimedOrderJob(sampleOrder(2), { eventId: 'evt_hung' }));
-    expect(hung).toMatchObject({ status: 'retry', errorCode: 'broker_timeout' });
-    expect(hung.status === 'retry' && hung.error).toMatch(/Command timed out; the connection is replaced/);
-    expect(handler.connected).toBe(false);
-
-    expect(await handler.run(claimedOrderJob(sampleOrder(3), { eventId: 'evt_after' }))).toEqual({
-      status: 'succeeded',
-    });
-    expect(handler.connected).toBe(true);
-    // the frozen pair is still there (nothing got through to close it); the new one beside it
-    expect(proxy.frozenSockets).toBe(2);
-    expect(proxy.openSockets).toBe(4);
-    const ids = (await redis.read(`${redis.prefix}:hung`)).map((entry) => entry.fields.id);
-    expect(ids).toEqual(['evt_before', 'evt_after']);
   });
 
   it('an answer later than timeoutMs: the attempt says the entry may have been added all the same, and the retry adds it again', async () => {
@@ -413,49 +409,31 @@ describe('redis-stream handler', () => {
       timeoutMs: 500,
     });
     scope.defer(() => handler.close());
-    const job = claimedOrderJob(sampleOrder(2), { eventId: 'evt_slow' });
-    expect(await handler.run(claimedOrderJob(sampleOrder(1), { eventId: 'evt_before' }))).toEqual({
-      status: 'succeeded',
+    await expectLateAnswerRetried({
+      handler,
+      proxy,
+      jobs: {
+        before: claimedOrderJob(sampleOrder(1), { eventId: 'evt_before' }),
+        late: claimedOrderJob(sampleOrder(2), { eventId: 'evt_slow' }),
+      },
+      timeoutError:
+        /failed: Command timed out; the connection is replaced: the entry may have been added all the same \(consumers deduplicate on the "id" field\); the attempt is retried$/,
+      publishedIds: async () => (await redis.read(`${redis.prefix}:slow`)).map((entry) => entry.fields.id),
     });
-    proxy.delay(1500, 'replies');
-    const late = await handler.run(job);
-    expect(late).toMatchObject({ status: 'retry', errorCode: 'broker_timeout' });
-    expect(late.status === 'retry' && late.error).toMatch(
-      /failed: Command timed out; the connection is replaced: the entry may have been added all the same \(consumers deduplicate on the "id" field\); the attempt is retried$/,
-    );
-    proxy.delay(0);
-    expect(await handler.run(job)).toEqual({ status: 'succeeded' });
-    const ids = (await redis.read(`${redis.prefix}:slow`)).map((entry) => entry.fields.id);
-    expect(ids).toEqual(['evt_before', 'evt_slow', 'evt_slow']);
   });
 
   it('a hung connection in a receiver: warn line with broker_timeout, info line when a new connection is up; gauge back to 1', async () => {
     const redis = keys();
     const proxy = await scope.proxy(REDIS_PORT, 'up');
     const app = await streamThrough(proxy.port, redis.prefix, { timeoutMs: 500 });
-    const before = await postOrders(app, ['9501']);
-    await waitForSucceeded(app, before);
-
-    proxy.freeze();
-    const during = await postOrders(app, ['9502']);
-    expect(await firstFailure(app, during[0] ?? '')).toMatch(/Command timed out/);
-    await waitForSucceeded(app, during);
-
-    expect(logEntries(app, 'job failed; retry scheduled', 'stream')[0]).toMatchObject({
-      errorCode: 'broker_timeout',
+    await expectHungConnectionInReceiver({
+      app,
+      proxy,
+      handler: 'stream',
+      type: 'redis-stream',
+      orders: ['9501', '9502'],
+      timeoutError: /Command timed out/,
     });
-    const lost = logEntries(app, 'broker connection lost', 'stream');
-    expect(lost).toEqual([
-      expect.objectContaining({
-        level: 40,
-        handlerType: 'redis-stream',
-        broker: `127.0.0.1:${proxy.port}`,
-        errorCode: 'broker_timeout',
-      }),
-    ]);
-    expect(logEntries(app, 'broker connection restored', 'stream')).toHaveLength(1);
-    const metrics = await (await fetch(`${app.baseUrl}/metrics`)).text();
-    expect(metrics).toContain('srhooks_handler_connected{handler="stream",type="redis-stream"} 1');
   });
 
   it.each([
@@ -483,22 +461,14 @@ describe('redis-stream handler', () => {
     const redis = keys();
     const proxy = await scope.proxy(REDIS_PORT, 'down'); // the port refuses: the broker is "down" when the receiver starts
     const app = await streamThrough(proxy.port, redis.prefix, { timeoutMs: 500 });
-    const [down] = await postOrders(app, ['9401']);
-    expect(await firstFailure(app, down ?? '')).toMatch(
-      /^XADD to Redis stream ".*" at redis:\/\/127\.0\.0\.1:\d+ failed: .*ECONNREFUSED.*: check that the Redis server is running and that the URL is right$/,
-    );
-    expect((await fetch(`${app.baseUrl}/readyz`)).status).toBe(200);
-
-    await proxy.start();
-    proxy.stall();
-    const [stalled] = await postOrders(app, ['9402']);
-    expect(await firstFailure(app, stalled ?? '')).toMatch(
-      /timed out|took longer than|not connected to Redis|the connection to Redis is closed/i,
-    );
-
-    await proxy.stop();
-    await proxy.start();
-    await waitForSucceeded(app, [down ?? '', stalled ?? '']);
+    const { down, stalled } = await expectUnreachableThenStalled({
+      app,
+      proxy,
+      orders: ['9401', '9402'],
+      downError:
+        /^XADD to Redis stream ".*" at redis:\/\/127\.0\.0\.1:\d+ failed: .*ECONNREFUSED.*: check that the Redis server is running and that the URL is right$/,
+      stalledError: /timed out|took longer than|not connected to Redis|the connection to Redis is closed/i,
+    });
     const ids = (await redis.read(`${redis.prefix}:${SHOP}`)).map((entry) => entry.fields.id);
     expect(new Set(ids)).toEqual(new Set([down, stalled]));
   });
