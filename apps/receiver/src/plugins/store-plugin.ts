@@ -88,6 +88,14 @@ const plugin: FastifyPluginAsync<StorePluginOptions> = async (app, options) => {
     if (store.created !== null) warnNewPgStore(app, store.created);
     logSearchIndex(app, await store.searchIndex());
   }
+  // Search texts an older search text rule composed are composed again in the background: said when done.
+  void store.searchTextsRebuilt?.().then((rebuilt) => {
+    if (rebuilt === null) return;
+    app.log.info(
+      { searchTexts: { ...rebuilt, ms: Math.round(rebuilt.ms) } },
+      `stored search texts composed again by search text rule ${rebuilt.to} (the store was at ${rebuilt.from}): ${rebuilt.rewritten} of ${rebuilt.rows} events changed in ${Math.round(rebuilt.ms)} ms; searches find them by the forms the rule added from now on`,
+    );
+  });
   app.decorate('store', store);
   app.decorate('storeLock', lock);
   app.metrics.observeStore(() => store.stats());

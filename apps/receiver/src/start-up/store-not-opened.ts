@@ -14,7 +14,8 @@ const NO_COMMITS: StoreStats = { commits: 0, items: 0, largestBatch: 0, slowComm
 
 /**
  * The members that return something at once (answered as a store without writes would); the optional
- * shutdown members are left out (the refused calls fail at once: nothing to bound).
+ * shutdown members are left out (the refused calls fail at once: nothing to bound), and so is the search
+ * text rebuild's (nothing was migrated, so nothing is rebuilt).
  */
 type Answered =
   | 'kind'
@@ -23,6 +24,7 @@ type Answered =
   | 'onChangeGap'
   | 'close'
   | 'warmUp'
+  | 'searchTextsRebuilt'
   | 'beginShutdown'
   | 'forBackgroundWork'
   | 'forRequests'

@@ -14,6 +14,7 @@
 import type { WebhookEvent } from '@srhooks/contracts';
 import type { RecoveryPassRecord, RecoveryState } from './recovery-records.js';
 import type { ShutdownBoundCaller } from './store-errors.js';
+import type { SearchTextRebuildResult } from './stored-search-text.js';
 import type { ErasureOptions, ErasureResult } from './types/erasure-types.js';
 import type { PruneCounts, PruneOptions, StoreChangeListener, StoreStats } from './types/feed-types.js';
 import type {
@@ -142,6 +143,11 @@ export interface Store {
    * (SQLite: starts its writer thread). The receiver calls it once the schema is migrated.
    */
   warmUp?(): void;
+  /**
+   * Resolves once the background rebuild of search texts an older search text rule composed is done
+   * (search-text-rebuild.ts; started by migrate): what it did, or null when the store was at the newest rule.
+   */
+  searchTextsRebuilt?(): Promise<SearchTextRebuildResult | null>;
 
   /** Finishes pending commits, then releases the database. Later calls reject with StoreUnavailableError. */
   close(): Promise<void>;

@@ -309,4 +309,15 @@ ALTER TABLE deliveries ADD COLUMN erased_at timestamptz, ADD COLUMN erase_reason
       { name: 'events_erased', table: 'events', definition: '(id) WHERE erased_at IS NOT NULL' },
     ],
   },
+  {
+    version: 27,
+    name: 'which version of the search text rule composed the stored search texts (stored-search-text.ts SEARCH_TEXT_RULES): a store at an older one is composed again at start',
+    // Version 1: what version 13 left every event with. Once the store is migrated, a background pass
+    // (search-text-rebuild.ts) composes again what later rules change and records their versions. A
+    // receiver of an earlier version neither reads nor writes the table.
+    sql: `
+CREATE TABLE search_text_versions (version integer PRIMARY KEY, name text NOT NULL, rebuilt_at timestamptz NOT NULL DEFAULT now());
+INSERT INTO search_text_versions (version, name, rebuilt_at) VALUES (1, 'as schema version 13 composed them', 'epoch');
+`,
+  },
 ];

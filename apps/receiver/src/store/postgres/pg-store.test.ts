@@ -10,11 +10,13 @@ import {
   StoreUnavailableError,
   StoreVersionError,
 } from '../store-errors.js';
+import { SEARCH_TEXT_VERSION } from '../stored-search-text.js';
 import { NAMED_EVENTS } from '../test-support/name-order-migration.js';
 import {
   CONTACT_CUSTOMER,
   CONTACT_EVENTS,
   type ContactEvent,
+  GROUPED_PHONE_EVENTS,
   SEVERAL_PHONES_EVENTS,
   TWO_PHONES,
 } from '../test-support/search-text-migration.js';
@@ -176,6 +178,7 @@ describe('PgStore', () => {
           { version: 24 },
           { version: 25 },
           { version: 26 },
+          { version: 27 },
         ]);
       } finally {
         await client.end();
@@ -295,6 +298,107 @@ describe('PgStore', () => {
     }
   });
 
+  /**
+   * A store whose search texts search text rule 1 composed (a phone number in three groups among other
+   * words of the phone field not indexed), as a receiver before the rule had versions left it: rows set
+   * the way it wrote them, and no `search_text_versions` (schema below 27). `recordedAt`: instead, keep
+   * the table and record only the versions up to this one.
+   */
+  async function storeOfRule1(recordedAt?: number): Promise<string> {
+    const schema = nextSchema();
+    const first = new PgStore({ url, schema, poolSize: 1 });
+    await first.migrate();
+    // A new store's (empty) pass, done before the rows are set as rule 1 wrote them.
+    expect(await first.searchTextsRebuilt()).toMatchObject({ from: 1, to: 2, rows: 0 });
+    await first.ingest(
+      jsonDelivery(),
+      GROUPED_PHONE_EVENTS.map((contact) => contact.event),
+      [],
+    );
+    await first.close();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      for (const contact of GROUPED_PHONE_EVENTS) {
+        const { rows } = await client.query<{ search_text: string }>(
+          `SELECT search_text FROM "${schema}".events WHERE subject_id = $1`,
+          [contact.event.subjectId],
+        );
+        // What the newest rule composed is rule 1's text and the number rule 2 found.
+        expect(rows[0]?.search_text).toBe(
+          `${contact.before} | ${contact.rule2Phone ?? '#7#0#5#5#5#1#2#3#4#'}`,
+        );
+        await client.query(`UPDATE "${schema}".events SET search_text = $1 WHERE subject_id = $2`, [
+          contact.before,
+          contact.event.subjectId,
+        ]);
+      }
+      if (recordedAt === undefined) {
+        await client.query(`DROP TABLE IF EXISTS "${schema}".search_text_versions`);
+        await client.query(`DELETE FROM "${schema}".schema_migrations WHERE version >= 27`);
+      } else {
+        await client.query(`DELETE FROM "${schema}".search_text_versions WHERE version > $1`, [recordedAt]);
+      }
+    } finally {
+      await client.end();
+    }
+    return schema;
+  }
+
+  async function foundBy(store: PgStore, q: string): Promise<Array<string | null>> {
+    return (await store.listEvents({ q })).items.map((event) => event.subjectId);
+  }
+
+  it('composes again at start the search texts an older search text rule composed: a phone number in three groups among other words is found', async () => {
+    const schema = await storeOfRule1();
+    const second = new PgStore({ url, schema, poolSize: 1 });
+    try {
+      await second.migrate();
+      // In the background, once migrated: two of the three events composed again.
+      expect(await second.searchTextsRebuilt()).toMatchObject({ from: 1, to: 2, rows: 3, rewritten: 2 });
+      for (const q of ['30/123-45-67', '+36 30 123 4567', '06 30 123 45 67']) {
+        expect({ q, found: await foundBy(second, q) }).toEqual({ q, found: ['g1'] });
+      }
+      expect(await foundBy(second, '06-20/987-65-43')).toEqual(['g2']);
+      expect(await foundBy(second, '+36 20 987 6543')).toEqual(['g2']);
+      // Not a form rule 2 changed: its (deliberately stale) text is not looked at.
+      expect(await foundBy(second, '+36 70 555 1234')).toEqual([]);
+    } finally {
+      await second.close();
+    }
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const { rows } = await client.query(
+        `SELECT version FROM "${schema}".search_text_versions ORDER BY version`,
+      );
+      expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
+      expect(SEARCH_TEXT_VERSION).toBe(2);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('composes again the search texts of a store recorded at an older rule, and leaves a store at the newest alone', async () => {
+    const older = new PgStore({ url, schema: await storeOfRule1(1), poolSize: 1 });
+    try {
+      await older.migrate();
+      expect(await older.searchTextsRebuilt()).toMatchObject({ from: 1, to: 2, rewritten: 2 });
+      expect(await foundBy(older, '30/123-45-67')).toEqual(['g1']);
+    } finally {
+      await older.close();
+    }
+    // Recorded at the newest rule: nothing is read again, so the stale texts stay (a restart costs one query).
+    const newest = new PgStore({ url, schema: await storeOfRule1(SEARCH_TEXT_VERSION), poolSize: 1 });
+    try {
+      await newest.migrate();
+      expect(await newest.searchTextsRebuilt()).toBeNull();
+      expect(await foundBy(newest, '30/123-45-67')).toEqual([]);
+    } finally {
+      await newest.close();
+    }
+  });
+
   it("migration 9 rewrites a disabled handler's reason an earlier receiver stored with the target's 410 body", async () => {
     const schema = nextSchema();
     const first = new PgStore({ url, schema, poolSize: 1 });
@@ -408,7 +512,7 @@ describe('PgStore', () => {
     try {
       await expect(store.migrate()).rejects.toThrow(StoreVersionError);
       await expect(store.migrate()).rejects.toThrow(
-        /schema is at version 99; this receiver knows versions up to 26/,
+        /schema is at version 99; this receiver knows versions up to 27/,
       );
     } finally {
       await store.close();

@@ -1,6 +1,7 @@
 import type { WebhookEvent } from '@srhooks/contracts';
 import { ChangeFeed } from '../change-feed.js';
 import { LateDuplicateEraser } from '../late-duplicates.js';
+import { SearchTextRebuilder } from '../search-text-rebuild.js';
 import type {
   ClaimedJob,
   ClaimOptions,
@@ -56,6 +57,7 @@ import {
   StoreConfigError,
   StoreUnavailableError,
 } from '../store-errors.js';
+import type { SearchTextPage, SearchTextRebuildResult } from '../stored-search-text.js';
 import { LOCK_IDLE_TIMEOUT_MS } from './lock-session-guard.js';
 import * as admin from './pg-admin.js';
 import { PgChangeRelay, type RelayStats } from './pg-change-relay.js';
@@ -67,6 +69,11 @@ import { type MigrationProgress, SCHEMA_NAME } from './pg-migrations.js';
 import * as reads from './pg-reads.js';
 import * as recovery from './pg-recovery.js';
 import type { PgSearchIndexStatus } from './pg-search-index.js';
+import {
+  pgSearchTextVersion,
+  rebuildPgSearchTextPage,
+  recordPgSearchTextVersions,
+} from './pg-search-text.js';
 import * as locks from './pg-shop-locks.js';
 import { PgSpooledIngest } from './pg-spooled-ingest.js';
 import { PgStoreClosing } from './pg-store-closing.js';
@@ -107,6 +114,7 @@ export class PgStore implements Store {
   readonly #jobs: PgJobs;
   readonly #relay: PgChangeRelay | null;
   readonly #lateDuplicates = new LateDuplicateEraser(this);
+  readonly #searchTexts = new SearchTextRebuilder(this);
   /** The close, and the shutdown's bound of the background work's and the requests' views (pg-store-closing.ts). */
   readonly #closing: PgStoreClosing;
 
@@ -155,6 +163,25 @@ export class PgStore implements Store {
     await this.#conn.migrate(onProgress);
     // late duplicates a crash left unerased (late-duplicates.ts)
     this.#lateDuplicates.sweepSoon();
+    // search texts an older search text rule composed, composed again in the background (search-text-rebuild.ts)
+    this.#searchTexts.start();
+  }
+
+  /** The background search text rebuild, once done: what it did, or null (the store was at the newest rule). */
+  searchTextsRebuilt(): Promise<SearchTextRebuildResult | null> {
+    return this.#searchTexts.done();
+  }
+
+  searchTextVersion(): Promise<number> {
+    return pgSearchTextVersion(this.#conn);
+  }
+
+  rebuildSearchTextPage(from: number, after: string): Promise<SearchTextPage> {
+    return rebuildPgSearchTextPage(this.#conn, from, after);
+  }
+
+  recordSearchTextVersions(from: number): Promise<void> {
+    return recordPgSearchTextVersions(this.#conn, from);
   }
 
   /**
@@ -198,6 +225,7 @@ export class PgStore implements Store {
    */
   async close(): Promise<void> {
     this.#lateDuplicates.close();
+    this.#searchTexts.close();
     await this.#closing.close();
   }
 

@@ -42,6 +42,7 @@ import type {
   VerificationUpdate,
   WithHandlerStates,
 } from '../store.js';
+import type { SearchTextPage } from '../stored-search-text.js';
 import type { GroupCommitOptions } from './group-commit.js';
 import * as admin from './sqlite-admin.js';
 import { ms, SqliteConnection } from './sqlite-connection.js';
@@ -50,6 +51,11 @@ import * as jobs from './sqlite-jobs.js';
 import { applySqliteMigrations } from './sqlite-migrations.js';
 import * as reads from './sqlite-reads.js';
 import * as recovery from './sqlite-recovery.js';
+import {
+  rebuildSqliteSearchTextPage,
+  recordSqliteSearchTextVersions,
+  sqliteSearchTextVersion,
+} from './sqlite-search-text.js';
 
 export const DEFAULT_SQLITE_FILE = './data/srhooks.db';
 
@@ -250,6 +256,19 @@ export class SqliteEngine {
 
   async replayDeadLetters(filter: DeadLetterFilter & { now?: Date } = {}): Promise<DeadLetterReplayResult> {
     return jobs.replayDeadLetters(this.#conn, filter);
+  }
+
+  /** The background search text rebuild's calls (search-text-rebuild.ts, sqlite-search-text.ts). */
+  async searchTextVersion(): Promise<number> {
+    return sqliteSearchTextVersion(this.#conn);
+  }
+
+  async rebuildSearchTextPage(from: number, after: string): Promise<SearchTextPage> {
+    return rebuildSqliteSearchTextPage(this.#conn, from, after);
+  }
+
+  async recordSearchTextVersions(from: number): Promise<void> {
+    return recordSqliteSearchTextVersions(this.#conn, from);
   }
 
   async revokeAdminSession(sessionId: string, expiresAt: Date, options: { now?: Date } = {}): Promise<void> {

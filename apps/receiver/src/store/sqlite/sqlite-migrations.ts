@@ -300,6 +300,14 @@ CREATE INDEX deliveries_stored_at ON deliveries (stored_at) WHERE stored_at IS N
     sql: `CREATE INDEX deliveries_erased ON deliveries (id) WHERE erased_at IS NOT NULL;
 CREATE INDEX events_erased ON events (id) WHERE erased_at IS NOT NULL;`,
   },
+  {
+    version: 22,
+    name: 'which version of the search text rule composed the stored search texts (stored-search-text.ts SEARCH_TEXT_RULES): a store at an older one is composed again at start',
+    // Version 1: what version 11 left every event with. Once the store is migrated, a background pass
+    // (search-text-rebuild.ts) composes again what later rules change and records their versions.
+    sql: `CREATE TABLE search_text_versions (version INTEGER PRIMARY KEY, name TEXT NOT NULL, rebuilt_at INTEGER NOT NULL);
+INSERT INTO search_text_versions (version, name, rebuilt_at) VALUES (1, 'as schema version 11 composed them', 0);`,
+  },
 ];
 
 /**

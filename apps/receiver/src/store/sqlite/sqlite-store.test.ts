@@ -13,11 +13,13 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StoreUnavailableError, StoreVersionError } from '../store-errors.js';
+import { SEARCH_TEXT_VERSION } from '../stored-search-text.js';
 import { NAMED_EVENTS } from '../test-support/name-order-migration.js';
 import {
   CONTACT_CUSTOMER,
   CONTACT_EVENTS,
   type ContactEvent,
+  GROUPED_PHONE_EVENTS,
   SEVERAL_PHONES_EVENTS,
   TWO_PHONES,
 } from '../test-support/search-text-migration.js';
@@ -89,6 +91,7 @@ describe('SqliteStore', () => {
         { version: 19 },
         { version: 20 },
         { version: 21 },
+        { version: 22 },
       ]);
     } finally {
       db.close();
@@ -210,6 +213,99 @@ describe('SqliteStore', () => {
     }
   });
 
+  /**
+   * A store whose search texts search text rule 1 composed (a phone number in three groups among other
+   * words of the phone field not indexed), as a receiver before the rule had versions left it: rows set
+   * the way it wrote them, and no `search_text_versions` (schema below 22). `recordedAt`: instead, keep
+   * the table and record only the versions up to this one.
+   */
+  async function storeOfRule1(recordedAt?: number): Promise<string> {
+    const file = nextFile();
+    const first = new SqliteStore({ file });
+    await first.migrate();
+    // A new store's (empty) pass, done before the rows are set as rule 1 wrote them.
+    expect(await first.searchTextsRebuilt()).toMatchObject({ from: 1, to: 2, rows: 0 });
+    await first.ingest(
+      jsonDelivery(),
+      GROUPED_PHONE_EVENTS.map((contact) => contact.event),
+      [],
+    );
+    await first.close();
+    const db = new Database(file);
+    const textOf = db.prepare<[string], { search_text: string }>(
+      'SELECT search_text FROM events WHERE subject_id = ?',
+    );
+    const setText = db.prepare('UPDATE events SET search_text = ? WHERE subject_id = ?');
+    for (const contact of GROUPED_PHONE_EVENTS) {
+      const now = textOf.get(contact.event.subjectId ?? '')?.search_text;
+      // What the newest rule composed is rule 1's text and the number rule 2 found.
+      expect(now).toBe(
+        contact.rule2Phone === null
+          ? `${contact.before} | #7#0#5#5#5#1#2#3#4#`
+          : `${contact.before} | ${contact.rule2Phone}`,
+      );
+      setText.run(contact.before, contact.event.subjectId);
+    }
+    if (recordedAt === undefined) {
+      db.exec('DROP TABLE IF EXISTS search_text_versions');
+      db.prepare('DELETE FROM schema_migrations WHERE version >= 22').run();
+    } else {
+      db.prepare('DELETE FROM search_text_versions WHERE version > ?').run(recordedAt);
+    }
+    db.close();
+    return file;
+  }
+
+  async function foundBy(store: SqliteStore, q: string): Promise<Array<string | null>> {
+    return (await store.listEvents({ q })).items.map((event) => event.subjectId);
+  }
+
+  it('composes again at start the search texts an older search text rule composed: a phone number in three groups among other words is found', async () => {
+    const second = new SqliteStore({ file: await storeOfRule1() });
+    try {
+      await second.migrate();
+      // In the background, once migrated: two of the three events composed again.
+      expect(await second.searchTextsRebuilt()).toMatchObject({ from: 1, to: 2, rows: 3, rewritten: 2 });
+      for (const q of ['30/123-45-67', '+36 30 123 4567', '06 30 123 45 67']) {
+        expect({ q, found: await foundBy(second, q) }).toEqual({ q, found: ['g1'] });
+      }
+      expect(await foundBy(second, '06-20/987-65-43')).toEqual(['g2']);
+      expect(await foundBy(second, '+36 20 987 6543')).toEqual(['g2']);
+      // Not a form rule 2 changed: its (deliberately stale) text is not looked at.
+      expect(await foundBy(second, '+36 70 555 1234')).toEqual([]);
+    } finally {
+      await second.close();
+    }
+    const db = new Database(second.file, { readonly: true });
+    try {
+      const versions = db.prepare('SELECT version FROM search_text_versions ORDER BY version').all();
+      expect(versions).toEqual([{ version: 1 }, { version: 2 }]);
+      expect(SEARCH_TEXT_VERSION).toBe(2);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('composes again the search texts of a store recorded at an older rule, and leaves a store at the newest alone', async () => {
+    const older = new SqliteStore({ file: await storeOfRule1(1) });
+    try {
+      await older.migrate();
+      expect(await older.searchTextsRebuilt()).toMatchObject({ from: 1, to: 2, rewritten: 2 });
+      expect(await foundBy(older, '30/123-45-67')).toEqual(['g1']);
+    } finally {
+      await older.close();
+    }
+    // Recorded at the newest rule: nothing is read again, so the stale texts stay (a restart costs one query).
+    const newest = new SqliteStore({ file: await storeOfRule1(SEARCH_TEXT_VERSION) });
+    try {
+      await newest.migrate();
+      expect(await newest.searchTextsRebuilt()).toBeNull();
+      expect(await foundBy(newest, '30/123-45-67')).toEqual([]);
+    } finally {
+      await newest.close();
+    }
+  });
+
   it("migration 8 rewrites a disabled handler's reason an earlier receiver stored with the target's 410 body", async () => {
     const file = nextFile();
     const first = new SqliteStore({ file });
@@ -312,7 +408,7 @@ describe('SqliteStore', () => {
       }
     };
     await expect(open()).rejects.toThrow(StoreVersionError);
-    await expect(open()).rejects.toThrow(/schema is at version 99; this receiver knows versions up to 21/);
+    await expect(open()).rejects.toThrow(/schema is at version 99; this receiver knows versions up to 22/);
   });
 
   it('says a damaged file is damaged (restore a backup, not retry), and stays unready once it has seen it', async () => {

@@ -18,6 +18,7 @@ import { LateDuplicateEraser } from '../late-duplicates.js';
 import { prepareEvents, uniqueHandlers } from '../prepared-event.js';
 import { pruneInChunks } from '../prune-plan.js';
 import type { RecoveryPassRecord, RecoveryState } from '../recovery-records.js';
+import { SearchTextRebuilder } from '../search-text-rebuild.js';
 import type {
   ClaimedJob,
   ClaimOptions,
@@ -65,6 +66,7 @@ import type {
   WithHandlerStates,
 } from '../store.js';
 import { StoreConfigError, StoreNotFoundError } from '../store-errors.js';
+import type { SearchTextPage, SearchTextRebuildResult } from '../stored-search-text.js';
 import { lockWaitOfWrite } from './group-commit.js';
 import { DEFAULT_BUSY_TIMEOUT_MS } from './sqlite-connection.js';
 import { DEFAULT_SQLITE_FILE, SqliteEngine, type SqliteEngineOptions } from './sqlite-engine.js';
@@ -104,6 +106,7 @@ export class SqliteStore implements Store {
   readonly #reconcileQueue = new KeyedQueue();
   readonly #writeReadiness: WriteReadiness;
   readonly #lateDuplicates = new LateDuplicateEraser(this);
+  readonly #searchTexts = new SearchTextRebuilder(this);
 
   constructor({ deliveryWaitMs, ...options }: SqliteStoreOptions = {}) {
     this.#writeReadiness = new WriteReadiness((limitMs) => this.#writer.call('probeWrite', [limitMs]), {
@@ -129,10 +132,31 @@ export class SqliteStore implements Store {
     );
   }
 
-  /** Migrates the schema, then sweeps for late duplicates a crash left unerased (late-duplicates.ts). */
+  /**
+   * Migrates the schema, then sweeps for late duplicates a crash left unerased (late-duplicates.ts) and
+   * composes again, in the background, search texts an older search text rule composed (search-text-rebuild.ts).
+   */
   async migrate(): Promise<void> {
     await this.#reader.migrate();
     this.#lateDuplicates.sweepSoon();
+    this.#searchTexts.start();
+  }
+
+  /** The background search text rebuild, once done: what it did, or null (the store was at the newest rule). */
+  searchTextsRebuilt(): Promise<SearchTextRebuildResult | null> {
+    return this.#searchTexts.done();
+  }
+
+  searchTextVersion(): Promise<number> {
+    return this.#reader.searchTextVersion();
+  }
+
+  rebuildSearchTextPage(from: number, after: string): Promise<SearchTextPage> {
+    return this.#writer.call('rebuildSearchTextPage', [from, after]);
+  }
+
+  recordSearchTextVersions(from: number): Promise<void> {
+    return this.#writer.call('recordSearchTextVersions', [from]);
   }
 
   /**
@@ -158,6 +182,7 @@ export class SqliteStore implements Store {
   /** Commits everything already called, ends the writer thread, then closes the read connection. */
   async close(): Promise<void> {
     this.#lateDuplicates.close();
+    this.#searchTexts.close();
     await this.#writer.close();
     await this.#reader.close();
   }

@@ -41,6 +41,8 @@ export const WRITER_METHODS = [
   'disableHandler',
   'enableHandler',
   'recordRecoveryPass',
+  'rebuildSearchTextPage',
+  'recordSearchTextVersions',
   'ping',
   'probeWrite',
 ] as const satisfies ReadonlyArray<keyof SqliteEngine>;

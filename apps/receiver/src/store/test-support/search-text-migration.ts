@@ -69,3 +69,40 @@ export const TWO_PHONES: ContactEvent = {
 };
 
 export const SEVERAL_PHONES_EVENTS: readonly ContactEvent[] = [TWO_PHONES, CONTACT_CUSTOMER];
+
+/**
+ * For the search text rule's versions (stored-search-text.ts SEARCH_TEXT_RULES, version 2): phone fields
+ * with a number in three groups or with a slash after a prefixed area code among other words, whose
+ * search text (as rule 1 composed it) holds no phone number: rule 1 took neither form for one there.
+ * `rule2Phone`: what rule 2 adds. The third, one number in a form rule 1 knew, has a deliberately stale
+ * text the rebuild must leave alone (its filter does not pick it).
+ */
+export const GROUPED_PHONE_EVENTS: ReadonlyArray<ContactEvent & { rule2Phone: string | null }> = [
+  {
+    event: {
+      dedupeKey: 's-grouped-1',
+      subjectId: 'g1',
+      payload: { innerId: 'g1', firstname: 'Béla', lastname: 'Szilágyi', phone: 'napközben 30/123-45-67' },
+    },
+    before: 'g1 | szilagyi bela',
+    rule2Phone: '#3#0#1#2#3#4#5#6#7#',
+  },
+  {
+    event: {
+      dedupeKey: 's-grouped-2',
+      subjectId: 'g2',
+      payload: { innerId: 'g2', firstname: 'Ilona', lastname: 'Varga', phone: 'tel 06-20/987-65-43' },
+    },
+    before: 'g2 | varga ilona',
+    rule2Phone: '#2#0#9#8#7#6#5#4#3#',
+  },
+  {
+    event: {
+      dedupeKey: 's-grouped-3',
+      subjectId: 'g3',
+      payload: { innerId: 'g3', firstname: 'Péter', lastname: 'Fekete', phone: '+36 70 555 1234' },
+    },
+    before: 'g3 | fekete peter',
+    rule2Phone: null,
+  },
+];
