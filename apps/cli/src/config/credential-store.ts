@@ -31,7 +31,8 @@ export interface CredentialsFile {
 export const CREDENTIALS_FILE_NAME = 'credentials.json';
 /** Owner read/write only: the file holds client secrets. */
 export const CREDENTIALS_FILE_MODE = 0o600;
-const DIRECTORY_MODE = 0o700;
+/** The config dir's mode (only its owner can list it). */
+export const PRIVATE_DIRECTORY_MODE = 0o700;
 
 /**
  * Writes `text` to `path` in `dir` for its owner only: `dir` (and missing parents) made with mode 0700,
@@ -39,7 +40,7 @@ const DIRECTORY_MODE = 0o700;
  * sees the old file or the new one, never half of one). The credentials file and the token cache.
  */
 export async function writePrivateFile(dir: string, path: string, text: string): Promise<void> {
-  await makeDirectory(dir, DIRECTORY_MODE);
+  await makeDirectory(dir, PRIVATE_DIRECTORY_MODE);
   // unique per write: two writes of one process (several shops at once) never share a temp file
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
