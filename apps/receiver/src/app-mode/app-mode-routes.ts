@@ -46,6 +46,7 @@ import {
 import { entryDetailPage, entryErrorPage, entryListPage } from './entry-page.js';
 import { InstallCallSteps } from './install-call-step.js';
 import { type InstallStepContext, startInstallRetry } from './install-step.js';
+import { InstallStepTurns } from './install-step-turns.js';
 import { registerPaymentNotificationRoute } from './payment-notification-route.js';
 import { registerSessionCheckRoute } from './session-check-route.js';
 import { checkShopSession, createShopSession, type ShopSession, sessionQuery } from './shop-session.js';
@@ -111,11 +112,17 @@ const plugin: FastifyPluginAsync = async (app) => {
     logger: app.log,
     ...(lockAcquisition ? { boundLockAcquisition: (acquiring) => lockAcquisition.taken(acquiring) } : {}),
   };
-  const stopRetry = startInstallRetry(ctx);
-  app.addHook('onClose', stopRetry);
-  // Install calls' steps that outlived the call (a slow shop API) finish before the store closes.
-  const installCalls = new InstallCallSteps(ctx, appConfig.installWaitSeconds * 1000);
-  app.addHook('onClose', () => installCalls.settled(app.config.shutdownTimeoutMs));
+  // Install calls' steps and the background retry's share one bound (each holds a lock connection with
+  // PostgreSQL; install-step-turns.ts). On close the retry stops reading due shops first, then the steps
+  // still waiting their turn are not started and those running (an install call's that outlived the call, a
+  // retry's) finish before the store closes, at most the shutdown timeout.
+  const turns = new InstallStepTurns(app.log);
+  const stopRetry = startInstallRetry(ctx, turns);
+  const installCalls = new InstallCallSteps(ctx, turns, appConfig.installWaitSeconds * 1000);
+  app.addHook('onClose', async () => {
+    await stopRetry();
+    await turns.settled(app.config.shutdownTimeoutMs);
+  });
 
   // Installed shops whose subscriptions are not signed with the newest URL secret (a rotation `new,old`, or
   // a secret replaced outright) move to URLs signed with it — the install step again, in the background, one
@@ -269,7 +276,7 @@ const plugin: FastifyPluginAsync = async (app) => {
         app.config.storeTimeoutMs,
       );
       directory.remember(record);
-      const outcome = await installCalls.start(shop);
+      const outcome = await installCalls.start(shop, record.nextAttemptAt ?? retryAt);
       request.log.info({ shop, outcome }, 'app install received');
       const target = allowedAppUrl(appConfig, shop, result.unsigned.app_url) ?? appAdminPage(appConfig, shop);
       return reply.redirect(target, 302);

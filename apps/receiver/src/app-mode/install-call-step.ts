@@ -11,58 +11,44 @@
  * outcome (`recordInstall`'s `nextAttemptAt`) — shown as pending in the inspector, `srhooks shops
  * --receiver` and `GET /admin/api/shops` until the step records installed, or its failure with the reason
  * and the next attempt. On close the receiver waits for the steps still running (at most its shutdown
- * timeout), so a shutdown records their outcome too.
+ * timeout, InstallStepTurns.settled), so a shutdown records their outcome too.
  */
 import { type InstallOutcome, type InstallStepContext, runInstallStep } from './install-step.js';
+import { type InstallStepTurns, NOT_STARTED } from './install-step-turns.js';
+
+export { MAX_CONCURRENT_INSTALL_STEPS } from './install-step-turns.js';
 
 /** What the install call waited for: the step's outcome, or `in_background` when it ran past the wait. */
 export type InstallCallOutcome = InstallOutcome | 'in_background';
 
-/**
- * How many install calls' steps run at once in this process; the others wait their turn (recorded pending,
- * `installing`, before). Each step holds its shop's install lock — with PostgreSQL a connection of its own,
- * outside the receiver's pool — so unbounded, a burst of installs opened one connection per install, past
- * the server's `max_connections`, and the receiver's own pool (deliveries, entry calls) was refused too.
- * The background retry and the start-up re-registration run one step at a time besides.
- */
-export const MAX_CONCURRENT_INSTALL_STEPS = 4;
-
 export class InstallCallSteps {
   readonly #ctx: InstallStepContext;
+  readonly #turns: InstallStepTurns;
   readonly #waitMs: number;
-  /** The steps still running or waiting their turn, each with its shop. */
-  readonly #running = new Map<Promise<InstallOutcome>, string>();
-  /** Steps holding a turn, and those waiting for one (woken with true: a turn handed over; false: closing). */
-  #active = 0;
-  readonly #waiting: Array<{ shop: string; wake: (turn: boolean) => void }> = [];
-  #closing = false;
 
-  constructor(ctx: InstallStepContext, waitMs: number) {
+  /**
+   * `turns`: the receiver's bound on install steps running at once, shared with the background retry
+   * (install-step-turns.ts): a call's step waits its turn there, recorded pending (`installing`) before.
+   */
+  constructor(ctx: InstallStepContext, turns: InstallStepTurns, waitMs: number) {
     this.#ctx = ctx;
+    this.#turns = turns;
     this.#waitMs = waitMs;
   }
 
   /**
-   * Runs the shop's step when a turn is free. A step still waiting when the receiver closes does not start:
-   * its shop stays due in the store (recorded before) and the background retry takes it over.
+   * Starts the shop's step (recorded pending before, due at `recordedDueAt`); its outcome once it ended, or
+   * after the wait `in_background`. The step runs with `onlyIfDueAt: recordedDueAt`: when its turn comes and
+   * it holds the shop's lock, it does nothing (`not_due`) if another holder ran the shop's step after this
+   * call recorded the install — the background retry, here or on another receiver on the same store, which
+   * takes a recorded install over at that time when the step waited its turn longer — so the shop's token
+   * and subscription calls are not repeated. A step still waiting its turn when the receiver closes does not
+   * start (`pending`): its shop stays due in the store and the background retry takes it over.
    */
-  async #inTurn(shop: string): Promise<InstallOutcome> {
-    if (this.#active < MAX_CONCURRENT_INSTALL_STEPS) this.#active += 1;
-    else if (!(await new Promise<boolean>((wake) => this.#waiting.push({ shop, wake })))) return 'pending';
-    try {
-      return await runInstallStep(this.#ctx, shop);
-    } finally {
-      const next = this.#waiting.shift();
-      if (next) next.wake(true);
-      else this.#active -= 1;
-    }
-  }
-
-  /** Starts the shop's step (recorded pending before); its outcome once it ended, or after the wait `in_background`. */
-  async start(shop: string): Promise<InstallCallOutcome> {
-    const step = this.#closing ? Promise.resolve<InstallOutcome>('pending') : this.#inTurn(shop);
-    this.#running.set(step, shop);
-    void step.finally(() => this.#running.delete(step));
+  async start(shop: string, recordedDueAt: Date): Promise<InstallCallOutcome> {
+    const step = this.#turns
+      .run(shop, () => runInstallStep(this.#ctx, shop, { onlyIfDueAt: recordedDueAt }))
+      .then((outcome): InstallOutcome => (outcome === NOT_STARTED ? 'pending' : outcome));
     let timer: NodeJS.Timeout | undefined;
     const waited = new Promise<'in_background'>((resolve) => {
       timer = setTimeout(() => resolve('in_background'), this.#waitMs);
@@ -79,35 +65,5 @@ export class InstallCallSteps {
       );
     }
     return outcome;
-  }
-
-  /**
-   * On close: waits for the steps still running, at most `timeoutMs` (the shutdown timeout). A step still
-   * running then (a shop API that does not answer) is left: its step stays due in the store (a new install
-   * pending) and the background retry (this receiver's next start, or another receiver on the same store)
-   * takes it over at its recorded next attempt. Said once at warn, naming the shops.
-   */
-  async settled(timeoutMs: number): Promise<void> {
-    this.#closing = true;
-    const waiting = this.#waiting.splice(0);
-    for (const { wake } of waiting) wake(false);
-    if (waiting.length > 0)
-      this.#ctx.logger.warn(
-        { shops: waiting.map(({ shop }) => shop) },
-        'app install steps not started at shutdown (waiting for their turn): each shop stays due in the store and the background retry takes it over at the next start (or on another receiver on the same store)',
-      );
-    const running = [...this.#running.keys()];
-    if (running.length === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), timeoutMs);
-    });
-    const ended = await Promise.race([Promise.all(running).then(() => 'ended' as const), timedOut]);
-    clearTimeout(timer);
-    if (ended === 'timeout')
-      this.#ctx.logger.warn(
-        { shops: [...this.#running.values()], waitedMs: timeoutMs },
-        "app install steps still running at shutdown (the shop's API did not answer): left; each shop's step stays due in the store and the background retry takes it over at the next start (or on another receiver on the same store)",
-      );
   }
 }

@@ -18,6 +18,7 @@ import { desiredSubscriptions, ownedBy } from '../reconcile/reconcile-shops.js';
 import type { AppShopRecord, AppShopStore, AppShopSubscription } from '../store/app-shops/app-shop-store.js';
 import { StoreShutdownWaitError } from '../store/store-errors.js';
 import { AppSubscriptionStepError, appApiFailureReason } from './install-failure.js';
+import type { InstallStepTurns } from './install-step-turns.js';
 import {
   baseFingerprint,
   registeredUnderOtherBase,
@@ -102,8 +103,9 @@ export async function subscribeShop(
 /**
  * `current`: skipped (`onlyIfNotCurrent`): the shop's subscriptions were already signed with the newest secret.
  * `not_due`: skipped (`onlyIfDueAt`): another holder ran the step meanwhile.
+ * `superseded`: ran, but not recorded: an install call came for the shop meanwhile, whose step records it.
  */
-export type InstallOutcome = 'installed' | 'pending' | 'gone' | 'current' | 'not_due';
+export type InstallOutcome = 'installed' | 'pending' | 'gone' | 'current' | 'not_due' | 'superseded';
 
 /** What a step records: the fingerprint of the secret new URLs are signed with (the first; the config requires one). */
 export const currentSecretFingerprint = (config: ReceiverConfig): string =>
@@ -147,10 +149,12 @@ export async function runInstallStep(
      */
     onlyIfNotCurrent?: boolean;
     /**
-     * The background retry of a step due at this time: skipped when, read under the lock, the step is no
-     * longer due then — another holder (the install call, another receiver's retry on the same store, which
-     * read the shop as due too and held the lock first) ran it meanwhile, succeeded (nothing due) or failed
-     * (due later). Running it again would repeat the token and every subscription call, once per instance.
+     * A step due at this time — the background retry's (the time of the read that found it due), an install
+     * call's (the next attempt its install was recorded with): skipped when, read under the lock, the step is
+     * no longer due then — another holder (the install call, the background retry here or on another
+     * receiver on the same store, which read the shop as due too and held the lock first) ran it meanwhile,
+     * succeeded (nothing due) or failed (due later). Running it again would repeat the token and every
+     * subscription call, once per instance.
      */
     onlyIfDueAt?: Date;
   } = {},
@@ -185,6 +189,22 @@ export async function runInstallStep(
         } catch (error) {
           // Recorded under the lock: the next holder's outcome is written after this one.
           return await recordFailure(ctx, shop, error);
+        }
+        // Read again before recording: an install call recorded since this step read the shop (the owner
+        // uninstalled and installed the app again while its API was called: ShopRenter deleted what this step
+        // registered before — assumed, A29) has a step of its own, which runs after this one and records the
+        // outcome. Recording this one would make that step find nothing due (onlyIfDueAt) and skip.
+        const latest = await ctx.appShops.get(shop);
+        if (
+          latest &&
+          latest.status !== 'uninstalled' &&
+          latest.installedAt.getTime() !== record.installedAt.getTime()
+        ) {
+          ctx.logger.info(
+            { shop },
+            "app install step ended unrecorded: the app was installed on the shop again while it ran; that install call's step registers the subscriptions",
+          );
+          return 'superseded';
         }
         const applied = await ctx.appShops.markInstalled(shop, {
           subscriptions: withBase(ctx.config, subscriptions),
@@ -303,32 +323,46 @@ async function refreshRecord(ctx: InstallStepContext, shop: string): Promise<voi
   if (record) ctx.directory.remember(record);
 }
 
-/** Runs the due steps (pending installs, installed shops whose later step failed) every `intervalMs` (default 5 s) until stopped. */
-export function startInstallRetry(ctx: InstallStepContext, intervalMs = 5000): () => Promise<void> {
-  let running: Promise<void> | null = null;
+/**
+ * Runs the due steps (pending installs, installed shops whose later step failed) every `intervalMs` (default
+ * 5 s) until stopped. The due shops' steps run at once, each when a turn of the receiver's bound is free
+ * (`turns`, shared with the install calls' steps: install-step-turns.ts), so a shop whose API hangs (its step
+ * ends at the lock's hold limit, 120 s) delays no other — before, they ran one after the other and each
+ * hanging shop held every other due shop back. A shop with a step here already (running or waiting its turn:
+ * an earlier tick's, or an install call's) is not started again. Each step runs with `onlyIfDueAt` the time
+ * of the read that found it due. The returned stop ends the ticks and waits for a read still running; the
+ * steps themselves are waited for (or not started) by `turns.settled` on close.
+ */
+export function startInstallRetry(
+  ctx: InstallStepContext,
+  turns: InstallStepTurns,
+  intervalMs = 5000,
+): () => Promise<void> {
+  let reading: Promise<void> | null = null;
   let stopped = false;
   const tick = async () => {
     const now = new Date((ctx.now ?? Date.now)());
     const due = await ctx.appShops.dueSteps({ now });
     for (const record of due) {
       if (stopped) return;
-      await runInstallStep(ctx, record.shop, { onlyIfDueAt: now });
+      if (turns.has(record.shop)) continue;
+      void turns.run(record.shop, () => runInstallStep(ctx, record.shop, { onlyIfDueAt: now }));
     }
   };
   const timer = setInterval(() => {
-    if (running || stopped) return;
-    running = tick()
+    if (reading || stopped) return;
+    reading = tick()
       .catch((error: unknown) =>
         ctx.logger.warn({ err: error }, 'install retry could not read the shops whose step is due'),
       )
       .finally(() => {
-        running = null;
+        reading = null;
       });
   }, intervalMs);
   timer.unref();
   return async () => {
     stopped = true;
     clearInterval(timer);
-    await running;
+    await reading;
   };
 }

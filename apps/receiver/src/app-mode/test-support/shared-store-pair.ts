@@ -4,7 +4,8 @@
  * (an hour); `feedOnB: false`: B does not hear the store's change feed either (its listening connection down),
  * so its list in memory changes only when B itself reads. A ingests only; B runs every job unless
  * `processingOnB` is false. `proxyB`: B reaches PostgreSQL through a TcpProxy the test owns (`pair.proxy`), so
- * its store can be cut without touching the shared server. Both take the admin token ADMIN_TOKEN.
+ * its store can be cut without touching the shared server. `app`: keys of the app block to change on both.
+ * Both take the admin token ADMIN_TOKEN.
  */
 import { signDeliveryPath } from '@srhooks/contracts';
 import { type RunningSandbox, startSandbox } from '@srhooks/sandbox';
@@ -38,7 +39,14 @@ export interface SharedStorePair {
 export function useSharedStorePair(
   prefix: string,
   shops: string[],
-  options: { feedOnB: boolean; processingOnB?: boolean; proxyB?: boolean; storeTimeoutMs?: number },
+  options: {
+    feedOnB: boolean;
+    processingOnB?: boolean;
+    proxyB?: boolean;
+    storeTimeoutMs?: number;
+    /** Keys of the `app` block to set on both (e.g. `retryIntervalSeconds`, `installWaitSeconds`). */
+    app?: Record<string, unknown>;
+  },
 ): SharedStorePair {
   const schema = uniqueSchemaName(prefix);
   const pair: SharedStorePair = {
@@ -77,6 +85,7 @@ export function useSharedStorePair(
         // the install call waits for its API step (up to the sandbox's 30 s call limit): the test reads its outcome
         installWaitSeconds: 30,
         adminUrl: `${sandbox.url}/{shop}/admin`,
+        ...options.app,
       },
     });
     let databaseUrlOfB = TEST_DATABASE_URL;
