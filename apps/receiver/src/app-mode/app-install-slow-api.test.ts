@@ -31,8 +31,9 @@ describe('app mode: the install call when the shop API is slow', () => {
     const installMs = Date.now() - startedAt;
     expect(report.install.status).toBe(302);
     expect(report.redirectedToAppUrl).toBe(true);
-    // the wait (1 s) and the entry page the sandbox loads after the redirect; not the 10 s and more of the step
-    expect(installMs).toBeLessThan(4000);
+    // the wait (1 s) and the entry page the sandbox loads after the redirect; not the step, two API calls
+    // of 5 s each at least (the bound leaves a loaded machine room: 4 s failed once at load 16, 4148 ms)
+    expect(installMs).toBeLessThan(9000);
     expect(report.entryPoint?.status).toBe(200);
 
     const pending = await shopRow(f.baseUrl, 'alpha');
@@ -83,7 +84,8 @@ describe('app mode: a receiver stopped while an install step waits on the shop A
       expect((await f.sandbox.apps.install(APP_ID, 'alpha')).install.status).toBe(302);
       const closing = Date.now();
       await f.receiver.close();
-      expect(Date.now() - closing).toBeLessThan(5000);
+      // its shutdown timeout (1.5 s) and the closing itself, not the shop API's 60 s
+      expect(Date.now() - closing).toBeLessThan(15_000);
       const lines = f.logLines.map(
         (line) => JSON.parse(line) as { level: number; msg: string; shops?: string[] },
       );
