@@ -2,7 +2,7 @@
  * The PostgreSQL schema's versions, in order (applied by pg-migrations.ts, which also holds how a version
  * is run: transactions, concurrent index builds, paged rewrites, the migration lock).
  */
-import { mayHoldSeveralPhones } from '../stored-search-text.js';
+import { mayHoldSeveralPhones, SEARCH_TEXT_RULES } from '../stored-search-text.js';
 import { BASE_SCHEMA_SQL, INGEST_SET_SQL } from './pg-base-schema.js';
 import { JOB_CLOCK_MIGRATION_SQL } from './pg-job-clock-migration.js';
 import type { Migration } from './pg-migrations.js';
@@ -319,5 +319,14 @@ ALTER TABLE deliveries ADD COLUMN erased_at timestamptz, ADD COLUMN erase_reason
 CREATE TABLE search_text_versions (version integer PRIMARY KEY, name text NOT NULL, rebuilt_at timestamptz NOT NULL DEFAULT now());
 INSERT INTO search_text_versions (version, name, rebuilt_at) VALUES (1, 'as schema version 13 composed them', 'epoch');
 `,
+    // A new store has no search text an older rule composed: it is at the newest rule from the start
+    // (no pass at its first start). A store upgraded from before stays at version 1 and is composed again.
+    newStore: async (client) => {
+      const rules = SEARCH_TEXT_RULES.filter((rule) => rule.version > 1);
+      await client.query(
+        'INSERT INTO search_text_versions (version, name) SELECT * FROM unnest($1::int[], $2::text[])',
+        [rules.map((rule) => rule.version), rules.map((rule) => rule.name)],
+      );
+    },
   },
 ];

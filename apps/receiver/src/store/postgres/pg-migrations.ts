@@ -23,6 +23,12 @@ export interface Migration {
    * `progress` is called with the rows read so far.
    */
   rewrite?: (client: ClientBase, progress: (rows: number) => void) => Promise<void>;
+  /**
+   * Only when this start creates the store (no version applied before): after `sql`, in the version's
+   * transaction (a version with neither `indexes` nor `rewrite`), what a new store holds that one
+   * upgraded from before does not.
+   */
+  newStore?: (client: ClientBase) => Promise<void>;
 }
 
 export interface MigrationIndex {
@@ -112,6 +118,9 @@ export async function applyPgMigrations(
       ),
     );
     assertStoreNotNewer(done, migrations);
+    // This start creates the store: the migrations' `newStore` steps run. A start cut off part way leaves
+    // a store the next start upgrades, without them (for search texts, an empty pass).
+    const created = done.size === 0;
     const applied: number[] = [];
     for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
       if (done.has(migration.version)) continue;
@@ -122,6 +131,7 @@ export async function applyPgMigrations(
         migration,
         options.indexInlineMaxBytes ?? MIGRATION_INDEX_INLINE_MAX_BYTES,
         onProgress,
+        created,
       );
       onProgress({ step: 'version-done', version: migration.version, ms: performance.now() - started });
       applied.push(migration.version);
@@ -173,6 +183,7 @@ async function applyOne(
   migration: Migration,
   inlineMaxBytes: number,
   onProgress: (progress: MigrationProgress) => void,
+  created: boolean,
 ): Promise<void> {
   const record = () =>
     client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [
@@ -183,10 +194,16 @@ async function applyOne(
   if ((indexes.length > 0 || migration.rewrite !== undefined) && migration.sql !== '') {
     throw new Error(`migration ${migration.version}: indexes and rewrites come with an empty sql`);
   }
+  if ((indexes.length > 0 || migration.rewrite !== undefined) && migration.newStore !== undefined) {
+    throw new Error(
+      `migration ${migration.version}: a newStore step needs a version without indexes or rewrite`,
+    );
+  }
   const concurrently = indexes.length > 0 && (await largestTableBytes(client, indexes)) > inlineMaxBytes;
   if (!concurrently && migration.rewrite === undefined) {
     await inTransaction(client, async () => {
       if (migration.sql !== '') await client.query(migration.sql);
+      if (created) await migration.newStore?.(client);
       for (const index of indexes) {
         onProgress({ step: 'index', version: migration.version, index: index.name, concurrently: false });
         await dropIfInvalid(client, index, false);

@@ -10,7 +10,7 @@ import {
   StoreUnavailableError,
   StoreVersionError,
 } from '../store-errors.js';
-import { SEARCH_TEXT_VERSION } from '../stored-search-text.js';
+import { SEARCH_TEXT_RULES, SEARCH_TEXT_VERSION } from '../stored-search-text.js';
 import { NAMED_EVENTS } from '../test-support/name-order-migration.js';
 import {
   CONTACT_CUSTOMER,
@@ -308,8 +308,8 @@ describe('PgStore', () => {
     const schema = nextSchema();
     const first = new PgStore({ url, schema, poolSize: 1 });
     await first.migrate();
-    // A new store's (empty) pass, done before the rows are set as rule 1 wrote them.
-    expect(await first.searchTextsRebuilt()).toMatchObject({ from: 1, to: 2, rows: 0 });
+    // A new store is at the newest rule: no pass (the rows are set below as rule 1 wrote them).
+    expect(await first.searchTextsRebuilt()).toBeNull();
     await first.ingest(
       jsonDelivery(),
       GROUPED_PHONE_EVENTS.map((contact) => contact.event),
@@ -376,6 +376,36 @@ describe('PgStore', () => {
       expect(SEARCH_TEXT_VERSION).toBe(2);
     } finally {
       await client.end();
+    }
+  });
+
+  it('records the newest search text rule in a store it creates: no pass at its first start (it ran an empty one)', async () => {
+    const schema = nextSchema();
+    const store = new PgStore({ url, schema, poolSize: 1 });
+    try {
+      await store.migrate();
+      expect(await store.searchTextsRebuilt()).toBeNull();
+      expect(await store.searchTextVersion()).toBe(SEARCH_TEXT_VERSION);
+    } finally {
+      await store.close();
+    }
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const { rows } = await client.query(
+        `SELECT version FROM "${schema}".search_text_versions ORDER BY version`,
+      );
+      expect(rows).toEqual(SEARCH_TEXT_RULES.map((rule) => ({ version: rule.version })));
+    } finally {
+      await client.end();
+    }
+    // A start on it afterwards (a store upgraded from before stays at version 1: the test above) changes nothing.
+    const again = new PgStore({ url, schema, poolSize: 1 });
+    try {
+      await again.migrate();
+      expect(await again.searchTextsRebuilt()).toBeNull();
+    } finally {
+      await again.close();
     }
   });
 

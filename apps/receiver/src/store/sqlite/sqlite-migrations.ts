@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { assertStoreNotNewer } from '../store-errors.js';
-import { mayHoldSeveralPhones } from '../stored-search-text.js';
+import { mayHoldSeveralPhones, SEARCH_TEXT_RULES } from '../stored-search-text.js';
 import { rewriteSqliteCustomerNames } from './sqlite-name-order.js';
 import { rewriteSqliteSearchTexts } from './sqlite-search-text.js';
 
@@ -10,6 +10,11 @@ export interface Migration {
   sql: string;
   /** Rewrites stored data after `sql`, in the same transaction. */
   data?: (db: Database.Database) => void;
+  /**
+   * Only when this open creates the store (no version applied before: a new file): after `sql` and
+   * `data`, in the same transaction, what a new store holds that one upgraded from before does not.
+   */
+  newStore?: (db: Database.Database) => void;
 }
 
 /**
@@ -307,6 +312,15 @@ CREATE INDEX events_erased ON events (id) WHERE erased_at IS NOT NULL;`,
     // (search-text-rebuild.ts) composes again what later rules change and records their versions.
     sql: `CREATE TABLE search_text_versions (version INTEGER PRIMARY KEY, name TEXT NOT NULL, rebuilt_at INTEGER NOT NULL);
 INSERT INTO search_text_versions (version, name, rebuilt_at) VALUES (1, 'as schema version 11 composed them', 0);`,
+    // A new store has no search text an older rule composed: it is at the newest rule from the start
+    // (no pass at its first open). A store upgraded from before stays at version 1 and is composed again.
+    newStore: (db) => {
+      const record = db.prepare(
+        'INSERT INTO search_text_versions (version, name, rebuilt_at) VALUES (?, ?, ?)',
+      );
+      for (const rule of SEARCH_TEXT_RULES)
+        if (rule.version > 1) record.run(rule.version, rule.name, Date.now());
+    },
   },
 ];
 
@@ -325,19 +339,22 @@ export function applySqliteMigrations(
     'SELECT version FROM schema_migrations WHERE version = ?',
   );
   const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
-  assertStoreNotNewer(
-    db
-      .prepare<[], { version: number }>('SELECT version FROM schema_migrations')
-      .all()
-      .map((row) => row.version),
-    migrations,
-  );
+  const recorded = db
+    .prepare<[], { version: number }>('SELECT version FROM schema_migrations')
+    .all()
+    .map((row) => row.version);
+  assertStoreNotNewer(recorded, migrations);
+  // This open creates the store: the migrations' `newStore` steps run, each with its version (a version
+  // another process applied meanwhile is skipped, its step with it). A start cut off part way leaves a
+  // store the next open upgrades: it has no `newStore` steps (for search texts, an empty pass).
+  const created = recorded.length === 0;
   const applied: number[] = [];
   for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
     const apply = db.transaction(() => {
       if (isApplied.get(migration.version) !== undefined) return false;
       db.exec(migration.sql);
       migration.data?.(db);
+      if (created) migration.newStore?.(db);
       record.run(migration.version, migration.name, Date.now());
       return true;
     });
