@@ -7,51 +7,18 @@
  * time and its app_uninstalled event stored under the spooled id; the full receiver goes on with the
  * spool-only receiver's metrics (its counters do not restart from zero at the take-over).
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { signAppRequest } from '@srhooks/contracts';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type RunningReceiver, runReceiver } from '../run-receiver.js';
+import { describe, expect, it } from 'vitest';
+import type { RunningReceiver } from '../run-receiver.js';
 import { createAppShopStore } from '../store/app-shops/create-app-shop-store.js';
 import { createStore } from '../store/create-store.js';
-import { FakeProcess } from '../test-support/fake-process.js';
 import { TEST_DATABASE_URL, testSchemas } from '../test-support/postgres-schema.js';
-import { TcpProxy } from '../test-support/tcp-proxy.js';
+import { storeDownAtStart } from '../test-support/store-down-at-start.js';
 
 const SECRET = 'store-down-uninstall-secret-0123456789';
 const CLIENT_SECRET = 'store-down-uninstall-client-secret-0123456789';
 const newSchema = testSchemas('downuninst');
-
-let dir: string;
-let proxy: TcpProxy;
-let logLines: Array<Record<string, unknown>>;
-const running: Array<{ proc: FakeProcess; receiver: RunningReceiver }> = [];
-
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'srhooks-store-down-uninstall-'));
-  proxy = new TcpProxy(Number(new URL(TEST_DATABASE_URL).port || '5432'));
-  await proxy.start();
-  await proxy.stop(); // its port now refuses connections: the store is unreachable
-  logLines = [];
-});
-afterEach(async () => {
-  for (const { proc, receiver } of running.splice(0)) {
-    proc.emit('SIGTERM', 'SIGTERM');
-    await receiver.stopped;
-  }
-  await proxy.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const logDestination = new Writable({
-  write(chunk: Buffer, _encoding, done) {
-    for (const line of chunk.toString('utf8').split('\n'))
-      if (line.startsWith('{')) logLines.push(JSON.parse(line) as Record<string, unknown>);
-    done();
-  },
-});
+const storeDown = storeDownAtStart('srhooks-store-down-uninstall-');
 
 /** The schema with `shop` installed, written before the receiver starts (straight to PostgreSQL). */
 async function schemaWithInstalledShop(shop: string): Promise<string> {
@@ -70,33 +37,18 @@ async function schemaWithInstalledShop(shop: string): Promise<string> {
 }
 
 async function start(schema: string): Promise<RunningReceiver> {
-  const url = new URL(TEST_DATABASE_URL);
-  url.hostname = '127.0.0.1';
-  url.port = String(proxy.port);
-  const proc = new FakeProcess(
-    {
+  const { receiver } = await storeDown.start(
+    storeDown.env({
       SRHOOKS_SECRETS: SECRET,
       SRHOOKS_ADMIN_TOKEN: 'store-down-uninstall-admin-0123456789',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATABASE_URL: url.toString(),
       SRHOOKS_DB_SCHEMA: schema,
-      SRHOOKS_SPOOL_DIR: join(dir, 'spool'),
       LOG_LEVEL: 'debug',
       SRHOOKS_PUBLIC_URL: 'https://hooks.example.com',
       SRHOOKS_APP_ID: '55',
       SRHOOKS_APP_CLIENT_ID: 'store-down-client',
       SRHOOKS_APP_CLIENT_SECRET: CLIENT_SECRET,
-    },
-    dir,
+    }),
   );
-  const receiver = await runReceiver(
-    proc,
-    { processing: { enabled: false }, spool: { retryMs: 50, maxRetryMs: 100 }, logDestination },
-    { storeRetry: { firstMs: 100, maxMs: 200 } },
-  );
-  if (!receiver) throw new Error(`the receiver did not start: ${proc.stderrText.join('')}`);
-  running.push({ proc, receiver });
   return receiver;
 }
 
@@ -105,9 +57,7 @@ function signed(path: string, shop: string, code: string, secret = CLIENT_SECRET
   return `${path}?${new URLSearchParams({ ...query, hmac: signAppRequest(query, secret) })}`;
 }
 
-function spoolFiles(): string[] {
-  return readdirSync(join(dir, 'spool')).filter((name) => name.endsWith('.delivery'));
-}
+const spoolFiles = () => storeDown.spoolFiles();
 
 describe('app mode started while its PostgreSQL store is unreachable: the uninstall call', () => {
   it('is spooled (200), a forged one refused (401); install and entry get a try-again page; drained once the store opens, the shop uninstalled at the call time', async () => {
@@ -141,7 +91,7 @@ describe('app mode started while its PostgreSQL store is unreachable: the uninst
       expect(await page.text(), path).toContain('try again in a minute');
     }
 
-    await proxy.start();
+    await storeDown.proxy.start();
     const full = await receiver.full;
     if (full === null) throw new Error('the full receiver never took over');
     await expect.poll(() => spoolFiles().length).toBe(0);
@@ -152,7 +102,9 @@ describe('app mode started while its PostgreSQL store is unreachable: the uninst
     expect(record?.uninstalledAt?.getTime()).toBe(stored?.receivedAt.getTime());
     const events = (await full.store.listEvents({ shop: 'beta', event: 'app_uninstalled' })).items;
     expect(events).toEqual([expect.objectContaining({ deliveryId: answer.deliveryId })]);
-    expect(logLines.map((line) => line.msg)).toContain('spooled uninstall call applied: app uninstalled');
+    expect(storeDown.logLines.map((line) => line.msg)).toContain(
+      'spooled uninstall call applied: app uninstalled',
+    );
 
     // the full receiver went on with the spool-only receiver's metrics: its counts did not restart from zero
     const metrics = await (await fetch(`${base}/metrics`)).text();

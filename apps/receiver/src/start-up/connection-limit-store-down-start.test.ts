@@ -5,52 +5,18 @@
  * connection beyond it is closed unanswered and counted in both phases (one count going on), and with the
  * idle connections gone a signed delivery is spooled, then stored.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { signDeliveryPath } from '@srhooks/contracts';
 import type { FastifyInstance } from 'fastify';
-import { afterEach, beforeEach, expect, it } from 'vitest';
-import { type RunningReceiver, runReceiver } from '../run-receiver.js';
+import { expect, it } from 'vitest';
 import { deliveryRequest } from '../test-support/delivery-fixtures.js';
-import { FakeProcess } from '../test-support/fake-process.js';
 import { holdIdleConnections, nextConnection, waitForConnections } from '../test-support/idle-connections.js';
-import { TEST_DATABASE_URL, testSchemas } from '../test-support/postgres-schema.js';
+import { testSchemas } from '../test-support/postgres-schema.js';
 import { sendRaw } from '../test-support/raw-http.js';
-import { TcpProxy } from '../test-support/tcp-proxy.js';
+import { storeDownAtStart } from '../test-support/store-down-at-start.js';
 
 const SECRET = 'connection-cap-store-down-secret-0123';
 const newSchema = testSchemas('conncap');
-
-let dir: string;
-let proxy: TcpProxy;
-let logLines: Array<Record<string, unknown>>;
-const running: Array<{ proc: FakeProcess; receiver: RunningReceiver }> = [];
-
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'srhooks-connection-cap-'));
-  proxy = new TcpProxy(Number(new URL(TEST_DATABASE_URL).port || '5432'));
-  await proxy.start();
-  await proxy.stop(); // its port now refuses connections: the store is unreachable
-  logLines = [];
-});
-afterEach(async () => {
-  for (const { proc, receiver } of running.splice(0)) {
-    proc.emit('SIGTERM', 'SIGTERM');
-    await receiver.stopped;
-  }
-  await proxy.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const logDestination = new Writable({
-  write(chunk: Buffer, _encoding, done) {
-    for (const line of chunk.toString('utf8').split('\n'))
-      if (line.startsWith('{')) logLines.push(JSON.parse(line) as Record<string, unknown>);
-    done();
-  },
-});
+const storeDown = storeDownAtStart('srhooks-connection-cap-');
 
 function portOf(app: FastifyInstance): number {
   const address = app.server.address();
@@ -79,29 +45,14 @@ async function capHolds(app: FastifyInstance): Promise<void> {
 }
 
 it('the spool-only receiver and the full receiver that takes its socket over both hold SRHOOKS_MAX_CONNECTIONS', async () => {
-  const url = new URL(TEST_DATABASE_URL);
-  url.hostname = '127.0.0.1';
-  url.port = String(proxy.port);
-  const proc = new FakeProcess(
-    {
+  const { receiver } = await storeDown.start(
+    storeDown.env({
       SRHOOKS_SECRETS: SECRET,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATABASE_URL: url.toString(),
       SRHOOKS_DB_SCHEMA: newSchema(),
-      SRHOOKS_SPOOL_DIR: join(dir, 'spool'),
       SRHOOKS_MAX_CONNECTIONS: '2',
       LOG_LEVEL: 'info',
-    },
-    dir,
+    }),
   );
-  const receiver = await runReceiver(
-    proc,
-    { processing: { enabled: false }, spool: { retryMs: 50, maxRetryMs: 100 }, logDestination },
-    { storeRetry: { firstMs: 100, maxMs: 200 } },
-  );
-  if (!receiver) throw new Error(`the receiver did not start: ${proc.stderrText.join('')}`);
-  running.push({ proc, receiver });
 
   // 1. spooling: the spool-only receiver's server holds the cap
   const spoolOnly = receiver.app;
@@ -113,7 +64,7 @@ it('the spool-only receiver and the full receiver that takes its socket over bot
   expect(JSON.parse(spooled.body)).toMatchObject({ ok: true, spooled: true });
 
   // 2. the store opens: the full receiver takes the same socket over, with the same cap and count
-  await proxy.start();
+  await storeDown.proxy.start();
   const full = await receiver.full;
   if (full === null) throw new Error('the full receiver never took over');
   expect(full).not.toBe(spoolOnly);
@@ -121,9 +72,7 @@ it('the spool-only receiver and the full receiver that takes its socket over bot
   expect(full.server.maxConnections).toBe(2);
   await capHolds(full);
   expect(await dropped(full)).toBe(2);
-  await expect
-    .poll(() => readdirSync(join(dir, 'spool')).filter((name) => name.endsWith('.delivery')).length)
-    .toBe(0);
+  await expect.poll(() => storeDown.spoolFiles().length).toBe(0);
   const { deliveryId } = JSON.parse(spooled.body) as { deliveryId: string };
   expect((await full.store.getDelivery(deliveryId))?.status).toBe('stored');
   const stored = await sendRaw(
@@ -137,7 +86,9 @@ it('the spool-only receiver and the full receiver that takes its socket over bot
 
   // one warn line for the burst (both drops came within 30 s of each other: one burst across the
   // take-over, the watcher is the server's), never the client's address
-  const warnings = logLines.filter((line) => String(line.msg).startsWith('connection limit reached'));
+  const warnings = storeDown.logLines.filter((line) =>
+    String(line.msg).startsWith('connection limit reached'),
+  );
   expect(warnings).toHaveLength(1);
   expect(JSON.stringify(warnings)).not.toContain('127.0.0.1');
 });

@@ -7,14 +7,12 @@
  * answers the delivery in flight and leaves the spool for the next start; a second signal exits at once.
  * Without a spool the start fails as before, saying what SRHOOKS_SPOOL_DIR would do.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { type AddressInfo, connect, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { encodeDelivery, sampleOrder, signDeliveryPath, signPaymentNotification } from '@srhooks/contracts';
 import type { FastifyInstance } from 'fastify';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildReceiver, receiverLogger } from '../app.js';
 import { loadConfig } from '../config/load-config.js';
 import { ListenError, type RunningReceiver, runReceiver } from '../run-receiver.js';
@@ -22,97 +20,29 @@ import { SpoolLock } from '../spool/spool-lock.js';
 import { StoreUnavailableError } from '../store/store.js';
 import { deliveryRequest } from '../test-support/delivery-fixtures.js';
 import { FakeProcess } from '../test-support/fake-process.js';
-import { TEST_DATABASE_URL, testSchemas } from '../test-support/postgres-schema.js';
+import { testSchemas } from '../test-support/postgres-schema.js';
 import { sendRaw } from '../test-support/raw-http.js';
-import { TcpProxy } from '../test-support/tcp-proxy.js';
+import { storeDownAtStart } from '../test-support/store-down-at-start.js';
 import { startWhileStoreUnreachable } from './start-while-store-unreachable.js';
 
 const SECRET = 'store-down-start-secret-0123456789';
 const ADMIN_TOKEN = 'store-down-start-admin-token-0123456789';
 const newSchema = testSchemas('storedown');
-
-let dir: string;
-let proxy: TcpProxy;
-let logLines: Array<Record<string, unknown>>;
-const running: Array<{ proc: FakeProcess; receiver: RunningReceiver }> = [];
-
-beforeEach(async ({ onTestFailed }) => {
-  dir = mkdtempSync(join(tmpdir(), 'srhooks-store-down-start-'));
-  proxy = new TcpProxy(Number(new URL(TEST_DATABASE_URL).port || '5432'));
-  await proxy.start();
-  await proxy.stop(); // its port now refuses connections: the store is unreachable
-  logLines = [];
-  // A take-over that never comes is waited for up to the test limit (the receiver tries the store for as
-  // long as it runs): a failure says what the receiver last logged about its store, e.g. a PostgreSQL server
-  // out of connections while every suite of the machine uses it.
-  onTestFailed(() => {
-    const storeLines = logLines
-      .filter((line) => Number(line.level) >= 40 || String(line.msg).startsWith('store'))
-      .filter((line) => !String(line.msg).startsWith('store unavailable: delivery spooled'))
-      .slice(-8)
-      .map((line) => {
-        const err = line.err as { type?: unknown; code?: unknown; message?: unknown } | undefined;
-        const cause = err
-          ? ` (${String(err.type)} ${String(err.code ?? '')}: ${String(err.message ?? '')})`
-          : '';
-        const store = line.store ? ` ${JSON.stringify(line.store)}` : '';
-        return `  [${String(line.level)}] ${String(line.msg).slice(0, 160)}${store}${cause}`;
-      });
-    console.error(`the receiver's last store log lines:\n${storeLines.join('\n') || '  (none)'}`);
-  });
-});
-afterEach(async () => {
-  for (const { proc, receiver } of running.splice(0)) {
-    proc.emit('SIGTERM', 'SIGTERM');
-    await receiver.stopped;
-  }
-  await proxy.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function databaseUrl(): string {
-  const url = new URL(TEST_DATABASE_URL);
-  url.hostname = '127.0.0.1';
-  url.port = String(proxy.port);
-  return url.toString();
-}
+const storeDown = storeDownAtStart('srhooks-store-down-start-');
+const { logDestination } = storeDown;
 
 function env(overrides: Record<string, string> = {}): Record<string, string> {
-  return {
+  return storeDown.env({
     SRHOOKS_SECRETS: SECRET,
     SRHOOKS_ADMIN_TOKEN: ADMIN_TOKEN,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DATABASE_URL: databaseUrl(),
     SRHOOKS_DB_SCHEMA: newSchema(),
-    SRHOOKS_SPOOL_DIR: join(dir, 'spool'),
     LOG_LEVEL: 'debug',
     ...overrides,
-  };
+  });
 }
 
-const logDestination = new Writable({
-  write(chunk: Buffer, _encoding, done) {
-    for (const line of chunk.toString('utf8').split('\n'))
-      if (line.startsWith('{')) logLines.push(JSON.parse(line) as Record<string, unknown>);
-    done();
-  },
-});
-
-async function start(
-  overrides: Record<string, string> = {},
-): Promise<{ proc: FakeProcess; receiver: RunningReceiver }> {
-  const proc = new FakeProcess(env(overrides), dir);
-  const receiver = await runReceiver(
-    proc,
-    { processing: { enabled: false }, spool: { retryMs: 50, maxRetryMs: 100 }, logDestination },
-    { storeRetry: { firstMs: 100, maxMs: 200 } },
-  );
-  if (!receiver) throw new Error(`the receiver did not start: ${proc.stderrText.join('')}`);
-  const entry = { proc, receiver };
-  running.push(entry);
-  return entry;
-}
+const start = (overrides: Record<string, string> = {}, options: { stoppedByTest?: boolean } = {}) =>
+  storeDown.start(env(overrides), options);
 
 function portOf(receiver: RunningReceiver): number {
   const address = receiver.app.server.address();
@@ -153,9 +83,7 @@ async function get(port: number, path: string): Promise<{ status: number; json: 
   return { status: response.status, json: (await response.json()) as Record<string, unknown> };
 }
 
-function spoolFiles(): string[] {
-  return readdirSync(join(dir, 'spool')).filter((name) => name.endsWith('.delivery'));
-}
+const spoolFiles = () => storeDown.spoolFiles();
 
 async function waitFor(
   what: string,
@@ -222,10 +150,12 @@ describe('a receiver started while its PostgreSQL store is unreachable', () => {
         error: { code: 'store_unavailable', message: expect.stringContaining('could not be reached') },
       });
     }
-    const warning = logLines.find((line) => String(line.msg).startsWith('store unreachable at start'));
+    const warning = storeDown.logLines.find((line) =>
+      String(line.msg).startsWith('store unreachable at start'),
+    );
     expect(warning).toMatchObject({ level: 40, spool: { deliveries: 0 } });
     expect(String(warning?.msg)).toContain(`listening anyway on 127.0.0.1:${port}`);
-    expect(JSON.stringify(logLines)).not.toContain('test.peter@example.com');
+    expect(JSON.stringify(storeDown.logLines)).not.toContain('test.peter@example.com');
 
     // 3. the store comes back while deliveries keep arriving: none is refused
     let posting = true;
@@ -234,7 +164,7 @@ describe('a receiver started while its PostgreSQL store is unreachable', () => {
       for (let i = 0; posting; i++) during.push((await post(port, String(200 + i))).status);
     })();
     await new Promise((resolve) => setTimeout(resolve, 200));
-    await proxy.start();
+    await storeDown.proxy.start();
     const full = await receiver.full;
     if (full === null) throw new Error('the full receiver never took over');
     expect(full).not.toBe(spoolOnly);
@@ -263,7 +193,9 @@ describe('a receiver started while its PostgreSQL store is unreachable', () => {
     expect(again.statusCode).toBe(200);
     expect(JSON.parse(again.body)).toMatchObject({ ok: true, events: 1, duplicates: 1 });
     expect(
-      logLines.some((line) => String(line.msg).startsWith('store reachable: the full receiver took over')),
+      storeDown.logLines.some((line) =>
+        String(line.msg).startsWith('store reachable: the full receiver took over'),
+      ),
     ).toBe(true);
   });
 
@@ -310,7 +242,7 @@ describe('a receiver started while its PostgreSQL store is unreachable', () => {
     expect((await get(port, '/app/uninstall?shopname=beta')).status).toBe(401);
     expect(spoolFiles()).toHaveLength(2);
 
-    await proxy.start();
+    await storeDown.proxy.start();
     const full = await receiver.full;
     if (full === null) throw new Error('the full receiver never took over');
     await waitFor('the spool to drain', () => spoolFiles().length === 0);
@@ -319,8 +251,7 @@ describe('a receiver started while its PostgreSQL store is unreachable', () => {
   });
 
   it('with a spool: SIGTERM while spooling answers the delivery in flight, keeps the spool and frees its lock', async () => {
-    const { proc, receiver } = await start();
-    running.pop();
+    const { proc, receiver } = await start({}, { stoppedByTest: true });
     const port = portOf(receiver);
     expect((await post(port, '301')).status).toBe(200);
 
@@ -350,18 +281,17 @@ describe('a receiver started while its PostgreSQL store is unreachable', () => {
     expect(await receiver.full).toBeNull();
     expect(spoolFiles()).toHaveLength(2);
     await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
-    SpoolLock.acquire(join(dir, 'spool')).release(); // free: the next start takes the folder
+    SpoolLock.acquire(join(storeDown.dir, 'spool')).release(); // free: the next start takes the folder
 
     // the next start, with the store back, stores both
-    await proxy.start();
+    await storeDown.proxy.start();
     const next = await start();
     expect(await next.receiver.full).toBe(next.receiver.app);
     await waitFor('the spool to drain', () => spoolFiles().length === 0);
   });
 
   it('with a spool: a second signal exits at once', async () => {
-    const { proc, receiver } = await start();
-    running.pop();
+    const { proc, receiver } = await start({}, { stoppedByTest: true });
     proc.emit('SIGINT', 'SIGINT');
     proc.emit('SIGINT', 'SIGINT');
     expect(proc.exits).toEqual([130]);
@@ -369,7 +299,7 @@ describe('a receiver started while its PostgreSQL store is unreachable', () => {
   });
 
   it('tries the store on one connection first: no receiver is built while it stays unreachable', async () => {
-    const config = loadConfig({ env: env(), cwd: dir });
+    const config = loadConfig({ env: env(), cwd: storeDown.dir });
     const refused = () =>
       new StoreUnavailableError('PostgreSQL: connect ECONNREFUSED', {
         cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
@@ -377,7 +307,7 @@ describe('a receiver started while its PostgreSQL store is unreachable', () => {
     let probes = 0;
     let builds = 0;
     const spooling = await startWhileStoreUnreachable(
-      { ...config, spoolDir: join(dir, 'spool') },
+      { ...config, spoolDir: join(storeDown.dir, 'spool') },
       refused(),
       {
         logger: receiverLogger(config, { logDestination }),
@@ -401,9 +331,9 @@ describe('a receiver started while its PostgreSQL store is unreachable', () => {
   });
 
   it('a stop while the full receiver is being built waits for it, closes it without handing over, and frees the spool', async () => {
-    const config = loadConfig({ env: env(), cwd: dir });
+    const config = loadConfig({ env: env(), cwd: storeDown.dir });
     // the full receiver built from here is a SQLite one: what matters is when it is built, not its store
-    const sqliteConfig = { ...config, databaseUrl: undefined, db: join(dir, 'full.db') };
+    const sqliteConfig = { ...config, databaseUrl: undefined, db: join(storeDown.dir, 'full.db') };
     const logger = receiverLogger(config, { logDestination });
     let release: () => void = () => {};
     const gate = new Promise<void>((resolve) => {
@@ -412,7 +342,7 @@ describe('a receiver started while its PostgreSQL store is unreachable', () => {
     let building = false;
     let built: FastifyInstance | null = null;
     const spooling = await startWhileStoreUnreachable(
-      { ...config, spoolDir: join(dir, 'spool') },
+      { ...config, spoolDir: join(storeDown.dir, 'spool') },
       new StoreUnavailableError('PostgreSQL: connect ECONNREFUSED'),
       {
         logger,
@@ -446,7 +376,7 @@ describe('a receiver started while its PostgreSQL store is unreachable', () => {
     // closed: its store too
     await expect((built as FastifyInstance).store.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
     await expect(fetch(`http://127.0.0.1:${address.port}/healthz`)).rejects.toThrow();
-    SpoolLock.acquire(join(dir, 'spool')).release();
+    SpoolLock.acquire(join(storeDown.dir, 'spool')).release();
   });
 
   it('with a spool: a port in use fails the start with the usual one line, before the spool folder is created or locked', async () => {
@@ -454,7 +384,7 @@ describe('a receiver started while its PostgreSQL store is unreachable', () => {
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     const port = (taken.address() as AddressInfo).port;
     try {
-      const proc = new FakeProcess(env({ PORT: String(port) }), dir);
+      const proc = new FakeProcess(env({ PORT: String(port) }), storeDown.dir);
       const failed = await runReceiver(proc, { processing: { enabled: false }, logDestination }).catch(
         (error: Error) => error,
       );
@@ -463,7 +393,7 @@ describe('a receiver started while its PostgreSQL store is unreachable', () => {
         `cannot listen on 127.0.0.1:${port}: the port is already in use`,
       );
       // checked before anything is created (refused-start-leaves-nothing.test.ts)
-      expect(existsSync(join(dir, 'spool'))).toBe(false);
+      expect(existsSync(join(storeDown.dir, 'spool'))).toBe(false);
     } finally {
       taken.close();
     }
@@ -471,7 +401,7 @@ describe('a receiver started while its PostgreSQL store is unreachable', () => {
 
   it('without a spool: fails to start as before, saying SRHOOKS_SPOOL_DIR would take deliveries', async () => {
     const { SRHOOKS_SPOOL_DIR: _none, ...noSpool } = env();
-    const proc = new FakeProcess(noSpool, dir);
+    const proc = new FakeProcess(noSpool, storeDown.dir);
     const started = runReceiver(proc, { processing: { enabled: false }, logDestination });
     await expect(started).rejects.toBeInstanceOf(StoreUnavailableError);
     const message = await started.catch((error: Error) => error.message);
