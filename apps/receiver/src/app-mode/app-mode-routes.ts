@@ -126,12 +126,12 @@ const plugin: FastifyPluginAsync = async (app) => {
 
   // Installed shops whose subscriptions are not signed with the newest URL secret (a rotation `new,old`, or
   // a secret replaced outright) move to URLs signed with it — the install step again, in the background, one
-  // shop at a time —, as the start-up reconcile does for config shops (start-up-resubscribe.ts). Otherwise
+  // shop at a time, each in a turn of `turns` —, as the start-up reconcile does for config shops (start-up-resubscribe.ts). Otherwise
   // their deliveries would answer 404 once the old secret is gone.
   let stopped = false;
   let resubscribing: Promise<void> = Promise.resolve();
   app.addHook('onReady', async () => {
-    resubscribing = resubscribeAtStartUp(ctx, app.log, () => stopped);
+    resubscribing = resubscribeAtStartUp(ctx, turns, app.log, () => stopped);
   });
   app.addHook('onClose', async () => {
     stopped = true;

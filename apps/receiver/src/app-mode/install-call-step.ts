@@ -27,8 +27,9 @@ export class InstallCallSteps {
   readonly #waitMs: number;
 
   /**
-   * `turns`: the receiver's bound on install steps running at once, shared with the background retry
-   * (install-step-turns.ts): a call's step waits its turn there, recorded pending (`installing`) before.
+   * `turns`: the receiver's bound on install steps running at once, shared with the background retry and
+   * the start-up re-registration (install-step-turns.ts): a call's step waits its turn there, recorded
+   * pending (`installing`) before, ahead of the background steps waiting too.
    */
   constructor(ctx: InstallStepContext, turns: InstallStepTurns, waitMs: number) {
     this.#ctx = ctx;
@@ -47,7 +48,7 @@ export class InstallCallSteps {
    */
   async start(shop: string, recordedDueAt: Date): Promise<InstallCallOutcome> {
     const step = this.#turns
-      .run(shop, () => runInstallStep(this.#ctx, shop, { onlyIfDueAt: recordedDueAt }))
+      .run(shop, () => runInstallStep(this.#ctx, shop, { onlyIfDueAt: recordedDueAt }), 'install_call')
       .then((outcome): InstallOutcome => (outcome === NOT_STARTED ? 'pending' : outcome));
     let timer: NodeJS.Timeout | undefined;
     const waited = new Promise<'in_background'>((resolve) => {

@@ -326,7 +326,7 @@ async function refreshRecord(ctx: InstallStepContext, shop: string): Promise<voi
 /**
  * Runs the due steps (pending installs, installed shops whose later step failed) every `intervalMs` (default
  * 5 s) until stopped. The due shops' steps run at once, each when a turn of the receiver's bound is free
- * (`turns`, shared with the install calls' steps: install-step-turns.ts), so a shop whose API hangs (its step
+ * (`turns`, shared with the install calls' steps, which go first: install-step-turns.ts), so a shop whose API hangs (its step
  * ends at the lock's hold limit, 120 s) delays no other — before, they ran one after the other and each
  * hanging shop held every other due shop back. A shop with a step here already (running or waiting its turn:
  * an earlier tick's, or an install call's) is not started again. Each step runs with `onlyIfDueAt` the time
@@ -346,7 +346,7 @@ export function startInstallRetry(
     for (const record of due) {
       if (stopped) return;
       if (turns.has(record.shop)) continue;
-      void turns.run(record.shop, () => runInstallStep(ctx, record.shop, { onlyIfDueAt: now }));
+      void turns.run(record.shop, () => runInstallStep(ctx, record.shop, { onlyIfDueAt: now }), 'background');
     }
   };
   const timer = setInterval(() => {

@@ -1,6 +1,7 @@
 /**
  * At start-up in app mode: every installed shop whose subscriptions are not signed with the newest URL
- * secret is re-registered with it — the install step again, in the background, one shop at a time (a shop
+ * secret is re-registered with it — the install step again, in the background, one shop at a time, each in a
+ * turn of the receiver's bound on install steps (install-step-turns.ts) (a shop
  * whose step fails stays installed, with the reason, and is retried; on PostgreSQL each shop's step runs on
  * one receiver at a time, and one that finds the shop already on the newest secret skips it). Which secret
  * signed a shop's URLs is known from the fingerprint recorded with it (secret-fingerprint.ts):
@@ -21,6 +22,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { ReceiverConfig } from '../config/config-schema.js';
 import type { AppShopRecord } from '../store/app-shops/app-shop-store.js';
 import { type InstallStepContext, runInstallStep } from './install-step.js';
+import { type InstallStepTurns, NOT_STARTED } from './install-step-turns.js';
 import { registeredUnderOtherBase, secretStanding } from './secret-fingerprint.js';
 import { registeredForOtherPlan } from './subscription-plan.js';
 
@@ -83,10 +85,13 @@ export const SECRET_REPLACED_MESSAGE = (shops: number) =>
 
 /**
  * Reads the app shops, logs the plan (and the `secret_replaced` warning) and re-registers the shops one at a
- * time until done or `stopped()`. Never throws.
+ * time until done or `stopped()`, each step in a turn of `turns` (the receiver's bound on install steps
+ * running at once, which the install calls' and the background retry's steps share: each holds its shop's
+ * install lock, with PostgreSQL a connection of its own), as background work. Never throws.
  */
 export async function resubscribeAtStartUp(
   ctx: InstallStepContext,
+  turns: InstallStepTurns,
   log: FastifyBaseLogger,
   stopped: () => boolean,
 ): Promise<void> {
@@ -127,7 +132,13 @@ export async function resubscribeAtStartUp(
     let done = 0;
     for (const shop of plan.reRegister) {
       if (stopped()) return;
-      const outcome = await runInstallStep(ctx, shop, { onlyIfNotCurrent: true });
+      // A turn of the receiver's bound on install steps, as the background retry's (install-step-turns.ts).
+      const outcome = await turns.run(
+        shop,
+        () => runInstallStep(ctx, shop, { onlyIfNotCurrent: true }),
+        'background',
+      );
+      if (outcome === NOT_STARTED) return; // the receiver is closing
       if (outcome === 'installed' || outcome === 'current') done += 1;
     }
     if (plan.reRegister.length > 0)

@@ -1,0 +1,116 @@
+/**
+ * The start-up re-registration (start-up-resubscribe.ts: installed shops whose subscriptions are not signed
+ * with the newest URL secret, under another `publicUrl` or for other app subscriptions) runs its steps in
+ * turns of the receiver's bound on install steps (MAX_CONCURRENT_INSTALL_STEPS, install-step-turns.ts),
+ * shared with the background retry and the install calls: each step holds its shop's install lock, with
+ * PostgreSQL a connection of its own. Before, it ran its step besides the bound: with four due retries at
+ * start-up, five locks were held at once. And its summary line counts a step that ended unrecorded because
+ * an install call for the shop came meanwhile (`superseded`: that call's step registers the shop) as handled,
+ * not as a shop "retried in the background".
+ * Against the sandbox over real HTTP; the receiver restarted on the same SQLite file with the secret rotated.
+ */
+import type { FastifyInstance } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildReceiver } from '../app.js';
+import type { AppShopStore } from '../store/app-shops/app-shop-store.js';
+import { SqliteAppShopStore } from '../store/app-shops/sqlite-app-shop-store.js';
+import { TEST_SECRET } from '../test-support/test-receiver.js';
+import { MAX_CONCURRENT_INSTALL_STEPS } from './install-step-turns.js';
+import {
+  APP_ID,
+  type AppModeFixture,
+  eventually,
+  startAppModeFixture,
+} from './test-support/app-mode-fixture.js';
+import { shopRowWhen } from './test-support/shop-rows.js';
+
+const SECRET_B = 'srhooks-rotated-url-secret-0123456789abcdef';
+
+/** Counts the holders of install locks (from the call until it settles), as app-install-burst.test.ts. */
+function countLockHolders(appShops: AppShopStore | null | undefined) {
+  if (!appShops) throw new Error('app mode is on in this fixture');
+  const seen = { holding: new Set<string>(), most: 0 };
+  let holding = 0;
+  const withInstallLock = appShops.withInstallLock.bind(appShops);
+  appShops.withInstallLock = (shop, work, options) => {
+    holding += 1;
+    seen.most = Math.max(seen.most, holding);
+    seen.holding.add(shop);
+    return withInstallLock(shop, work, options).finally(() => {
+      holding -= 1;
+      seen.holding.delete(shop);
+    });
+  };
+  return seen;
+}
+
+describe('app mode: the start-up re-registration', () => {
+  let f: AppModeFixture | undefined;
+  let restarted: FastifyInstance | undefined;
+  let lines: string[] = [];
+  afterEach(async () => {
+    await restarted?.close();
+    restarted = undefined;
+    await f?.close();
+    f = undefined;
+  });
+
+  /**
+   * Stops the fixture's receiver and starts one on the same SQLite file with the secret rotated (`new,old`:
+   * every installed shop is re-registered), counting its install lock holders from the start.
+   */
+  async function restartRotated(fixture: AppModeFixture) {
+    await fixture.receiver.close();
+    lines = [];
+    restarted = await buildReceiver(
+      { ...fixture.config, secrets: [SECRET_B, TEST_SECRET] },
+      {
+        defaultMetrics: false,
+        processing: { logWrite: () => {} },
+        logDestination: { write: (line: string) => void lines.push(line) },
+      },
+    );
+    const locks = countLockHolders(restarted.appShops);
+    await restarted.listen({ port: fixture.config.port, host: '127.0.0.1' });
+    return locks;
+  }
+
+  const summary = () =>
+    lines
+      .map((line) => JSON.parse(line) as { msg: string; shops?: number; reRegistered?: number })
+      .filter((line) => line.msg.startsWith('installed shops re-subscribed'));
+
+  it('takes turns with the due retries: at most MAX_CONCURRENT_INSTALL_STEPS locks at once', async () => {
+    const DUE = ['d0', 'd1', 'd2', 'd3'];
+    const fixture = await startAppModeFixture({ shops: ['rotated', ...DUE] });
+    f = fixture;
+    expect((await fixture.sandbox.apps.install(APP_ID, 'rotated')).install.status).toBe(302);
+    await shopRowWhen(fixture.baseUrl, 'rotated', (row) => row.status === 'installed');
+    for (const shop of DUE) {
+      fixture.sandbox.setFaults(shop, { tokenEndpointDown: true });
+      expect((await fixture.sandbox.apps.install(APP_ID, shop)).install.status).toBe(302);
+      await shopRowWhen(fixture.baseUrl, shop, (row) => row.status === 'pending' && row.attempts > 0);
+    }
+    await fixture.receiver.close();
+    // Due at the restart's first retry read (the backoff of the failures above may be longer).
+    const appShops = new SqliteAppShopStore(fixture.config.db);
+    try {
+      for (const shop of DUE)
+        await appShops.markStepFailed(shop, { reason: 'token endpoint down', nextAttemptAt: new Date() });
+    } finally {
+      await appShops.close();
+    }
+    // Every API answer 2 s late: the re-registration's step (token, list, two creates, two deletes) still
+    // runs when the retry reads the due shops (5 s after the start) and starts their steps.
+    for (const shop of ['rotated', ...DUE]) fixture.sandbox.setFaults(shop, { latencyMs: 2000 });
+
+    const locks = await restartRotated(fixture);
+    await eventually(async () => (locks.holding.has('rotated') ? true : undefined), 10_000);
+    for (const shop of DUE)
+      await shopRowWhen(fixture.baseUrl, shop, (row) => row.status === 'installed', 60_000);
+    await eventually(async () => (summary().length > 0 ? true : undefined), 60_000);
+    expect(summary()).toMatchObject([{ shops: 1, reRegistered: 1 }]);
+    // before: the re-registration's step besides the retries' four
+    expect(locks.most).toBe(MAX_CONCURRENT_INSTALL_STEPS);
+  }, 120_000);
+});
