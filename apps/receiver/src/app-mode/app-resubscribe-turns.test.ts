@@ -113,4 +113,31 @@ describe('app mode: the start-up re-registration', () => {
     // before: the re-registration's step besides the retries' four
     expect(locks.most).toBe(MAX_CONCURRENT_INSTALL_STEPS);
   }, 120_000);
+
+  it("counts a step superseded by an install call as handled by that call's step, not retried", async () => {
+    const fixture = await startAppModeFixture({ shops: ['alpha'] });
+    f = fixture;
+    expect((await fixture.sandbox.apps.install(APP_ID, 'alpha')).install.status).toBe(302);
+    await shopRowWhen(fixture.baseUrl, 'alpha', (row) => row.status === 'installed');
+    // Every API answer 1.5 s late: the re-registration's step runs for seconds.
+    fixture.sandbox.setFaults('alpha', { latencyMs: 1500 });
+    const locks = await restartRotated(fixture);
+    await eventually(async () => (locks.holding.has('alpha') ? true : undefined), 10_000);
+    // The app installed on the shop again (its uninstall call lost) while the re-registration's step runs:
+    // recorded at once; that call's step waits for the shop's lock.
+    const reinstall = fixture.sandbox.apps.install(APP_ID, 'alpha');
+    await shopRowWhen(fixture.baseUrl, 'alpha', (row) => row.pendingReason === 'installing', 10_000);
+    expect(locks.holding.has('alpha')).toBe(true);
+    expect((await reinstall).install.status).toBe(302);
+
+    await eventually(async () => (summary().length > 0 ? true : undefined), 60_000);
+    const [line] = summary();
+    // before: reRegistered 0 and "but for some (the others are retried in the background)"
+    expect(line).toMatchObject({ shops: 1, reRegistered: 0, superseded: 1, uninstalled: 0, retried: 0 });
+    expect(line?.msg).not.toContain('retried in the background');
+    expect(line?.msg).toContain("re-registered by that install call's step");
+    // that call's step registered the shop (nothing left due for the background retry)
+    const row = await shopRowWhen(fixture.baseUrl, 'alpha', (r) => r.pendingReason === null, 30_000);
+    expect(row).toMatchObject({ status: 'installed', nextAttemptAt: null });
+  }, 120_000);
 });

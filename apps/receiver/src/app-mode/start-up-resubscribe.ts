@@ -21,7 +21,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { ReceiverConfig } from '../config/config-schema.js';
 import type { AppShopRecord } from '../store/app-shops/app-shop-store.js';
-import { type InstallStepContext, runInstallStep } from './install-step.js';
+import { type InstallOutcome, type InstallStepContext, runInstallStep } from './install-step.js';
 import { type InstallStepTurns, NOT_STARTED } from './install-step-turns.js';
 import { registeredUnderOtherBase, secretStanding } from './secret-fingerprint.js';
 import { registeredForOtherPlan } from './subscription-plan.js';
@@ -129,7 +129,7 @@ export async function resubscribeAtStartUp(
           ].join('; ')}`
         : "installed shops' subscriptions: none to re-register with the newest URL secret or the app's subscriptions",
     );
-    let done = 0;
+    const counts = { reRegistered: 0, superseded: 0, uninstalled: 0, retried: 0 };
     for (const shop of plan.reRegister) {
       if (stopped()) return;
       // A turn of the receiver's bound on install steps, as the background retry's (install-step-turns.ts).
@@ -139,16 +139,55 @@ export async function resubscribeAtStartUp(
         'background',
       );
       if (outcome === NOT_STARTED) return; // the receiver is closing
-      if (outcome === 'installed' || outcome === 'current') done += 1;
+      counts[resubscribeCount(outcome)] += 1;
     }
     if (plan.reRegister.length > 0)
-      log.info(
-        { shops: plan.reRegister.length, reRegistered: done },
-        done === plan.reRegister.length
-          ? 'installed shops re-subscribed with the newest URL secret and the app subscriptions configured'
-          : 'installed shops re-subscribed with the newest URL secret and the app subscriptions configured, but for some (the others are retried in the background)',
-      );
+      log.info({ shops: plan.reRegister.length, ...counts }, resubscribedMessage(counts));
   } catch (error) {
     log.warn({ err: error }, 'cannot re-subscribe installed shops with the newest URL secret');
   }
+}
+
+/**
+ * How the summary line counts a shop's step: `installed` / `current` — re-registered (or found so: another
+ * receiver on the store did it); `superseded` — an install call came for the shop while the step ran (the
+ * app installed on it again): the step recorded nothing and that call's step registers the shop;
+ * `gone` — the shop uninstalled the app meanwhile (nothing to register); `pending` — failed, recorded with
+ * its reason and retried in the background (the shop stays installed on its old URLs meanwhile).
+ */
+function resubscribeCount(
+  outcome: InstallOutcome,
+): 'reRegistered' | 'superseded' | 'uninstalled' | 'retried' {
+  switch (outcome) {
+    case 'installed':
+    case 'current':
+      return 'reRegistered';
+    case 'superseded':
+    case 'not_due': // not answered without onlyIfDueAt; it would mean another holder ran the step
+      return 'superseded';
+    case 'gone':
+      return 'uninstalled';
+    case 'pending':
+      return 'retried';
+  }
+}
+
+/** The summary line once every planned shop's step ran: only failed steps are retried in the background. */
+export function resubscribedMessage(counts: {
+  reRegistered: number;
+  superseded: number;
+  uninstalled: number;
+  retried: number;
+}): string {
+  const others = [
+    ...(counts.superseded > 0
+      ? [`${counts.superseded} installed again meanwhile, re-registered by that install call's step instead`]
+      : []),
+    ...(counts.uninstalled > 0 ? [`${counts.uninstalled} uninstalled the app meanwhile`] : []),
+  ];
+  const done =
+    'installed shops re-subscribed with the newest URL secret and the app subscriptions configured';
+  if (counts.retried > 0)
+    return `${done}, but for some: ${counts.retried} failed and retried in the background${others.length > 0 ? `; ${others.join('; ')}` : ''}`;
+  return others.length > 0 ? `${done} (${others.join('; ')})` : done;
 }
