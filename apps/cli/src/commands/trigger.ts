@@ -79,7 +79,11 @@ export const triggerCommand = defineCommand<TriggerOptions, TriggerResult>({
       body: encoded.body,
       ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
     });
-    if (response.status === 404 && urlEvent !== undefined) {
+    if (response.status === 404 && urlEvent !== undefined && new URL(to).pathname.endsWith('/')) {
+      context.output.info(
+        'hint: a srhooks receiver answers 404 to a delivery URL with a "/" after its token: remove the trailing slash',
+      );
+    } else if (response.status === 404 && urlEvent !== undefined) {
       context.output.info(
         `hint: a srhooks receiver answers 404 to a delivery URL it did not sign (a token made with another secret, or for another shop or event): use a URL ${productName('listen')} printed, or make one with srhooks url and the receiver's SRHOOKS_SECRETS`,
       );

@@ -2,6 +2,7 @@ import { isWebhookEvent, type WebhookEvent } from '@srhooks/contracts/events';
 import { parseDeliveryPath } from '@srhooks/contracts/receiver-path';
 import { usageError } from '../cli-error.js';
 import { productName } from '../cli-invocation.js';
+import { maskDeliveryUrl } from './mask-delivery-url.js';
 
 /**
  * The event a signed receiver URL (`…/hooks/{shop}/{event}/{token}`) is for, or undefined when the
@@ -19,7 +20,9 @@ export function eventOfDeliveryUrl(url: string): WebhookEvent | undefined {
 }
 
 /**
- * Refuses a signed receiver URL (`…/hooks/{shop}/{event}/{token}`) made for another shop or event
+ * Refuses a signed receiver URL (`…/hooks/{shop}/{event}/{token}`) with a `/` after its token: the
+ * receiver routes only `…/{token}` and answers 404 to `…/{token}/`, so every delivery to it would be
+ * lost (ShopRenter does not resend). Also refuses one made for another shop or event
  * than the subscription's: the token is valid for the shop and event in the URL, so the receiver
  * takes each delivery to it as that shop's that event (an order_confirm on the abandoned_cart URL
  * runs the abandoned_cart handlers), or quarantines it when it does not decode as one. `subject`
@@ -40,6 +43,15 @@ export function checkSignedUrlTarget(
   }
   const signed = parseDeliveryPath(path);
   if (!signed || !isWebhookEvent(signed.event)) return;
+  if (path.endsWith('/')) {
+    const parsed = new URL(url);
+    parsed.pathname = path.replace(/\/+$/, '');
+    throw usageError(
+      `${subject} ends in "/" after its signed token: the receiver answers 404 to …/hooks/${signed.shop}/${signed.event}/{token}/ (it takes the URL without the trailing slash), so every delivery to it would be lost`,
+      `remove the trailing slash: ${maskDeliveryUrl(parsed.toString())}`,
+      'url_trailing_slash',
+    );
+  }
   if (signed.shop === shop && signed.event === event) return;
   throw usageError(
     `${subject} is the signed receiver URL for ${signed.shop} ${signed.event}, not for ${shop} ${event}: the receiver would take each ${event} delivery to it as ${signed.shop} ${signed.event} (the token signs the shop and event in the URL) and handle it, or quarantine it, as one`,
