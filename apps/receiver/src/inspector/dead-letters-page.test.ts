@@ -198,7 +198,7 @@ describe('dead-letters page after "Replay all"', () => {
     );
     expect(response.status).toBe(303);
     const location = response.headers.get('location') ?? '';
-    return { location, token: new URL(location, receiver.baseUrl).searchParams.get('replayed') ?? '' };
+    return { location, token: new URL(location, receiver.baseUrl).searchParams.get('notice') ?? '' };
   }
 
   const view = (path: string, session: BrowserSession = browser): Promise<string> =>
@@ -207,7 +207,7 @@ describe('dead-letters page after "Replay all"', () => {
   it('says how many it queued and keeps the filter it replayed (it showed the unfiltered list, nothing replayed in sight)', async () => {
     const { location, token } = await replayAll(browser, { handler: 'audit' });
     // A one-time token of this process, not the count: a link with a count in it shows nothing (below).
-    expect(location).toMatch(/^\/ui\/dead-letters\?handler=audit&replayed=[A-Za-z0-9_-]{24}$/);
+    expect(location).toMatch(/^\/ui\/dead-letters\?handler=audit&notice=[A-Za-z0-9_-]{24}$/);
     expect(token).not.toBe('3');
     const text = await view(location);
     expect(text).toContain('Replay queued: 3 dead letters of this filter run again now');
@@ -217,7 +217,7 @@ describe('dead-letters page after "Replay all"', () => {
     expect(text).not.toContain('in this window');
     // Links and forms from the page never carry the notice on.
     expect(text).not.toContain(token);
-    expect(text).not.toMatch(/replayed=|name="replayed"/);
+    expect(text).not.toMatch(/replayed=|name="replayed"|[?&;]notice=|name="notice"/);
     expect(await receiver.app.store.countDeadLetters({ handler: 'audit' })).toBe(0);
     expect(await receiver.app.store.countDeadLetters({ handler: 'log' })).toBe(3);
     // Shown once: a reload (or the same link sent on) shows the page without it, and no error.
@@ -227,8 +227,10 @@ describe('dead-letters page after "Replay all"', () => {
   });
 
   it('shows no notice for a link someone made up (a count, or any other text), and no error', async () => {
-    for (const value of ['3', '1', '999999999', '%3Cb%3E', 'AAAAAAAAAAAAAAAAAAAAAAAA']) {
-      const response = await fetch(`${receiver.baseUrl}/ui/dead-letters?handler=log&replayed=${value}`, {
+    const values = ['3', '1', '999999999', '%3Cb%3E', 'AAAAAAAAAAAAAAAAAAAAAAAA'];
+    // `replayed=` carried the count before the one-time tokens; `notice=` carries the token now.
+    for (const query of values.flatMap((value) => [`replayed=${value}`, `notice=${value}`])) {
+      const response = await fetch(`${receiver.baseUrl}/ui/dead-letters?handler=log&${query}`, {
         headers: { cookie: browser.cookie },
       });
       expect(response.status).toBe(200);
@@ -260,7 +262,7 @@ describe('dead-letters page after "Replay all"', () => {
     const form = /<form method="post" action="\/ui\/dead-letters\/replay"[\s\S]*?<\/form>/.exec(before)?.[0];
     expect(form).toContain('<input type="hidden" name="reveal" value="1">');
     const { location } = await replayAll(browser, { handler: 'log', reveal: '1' });
-    expect(location).toMatch(/^\/ui\/dead-letters\?handler=log&replayed=[A-Za-z0-9_-]{24}&reveal=1$/);
+    expect(location).toMatch(/^\/ui\/dead-letters\?handler=log&notice=[A-Za-z0-9_-]{24}&reveal=1$/);
     const text = await view(location);
     expect(text).toContain('Replay queued: 3 dead letters of this filter run again now');
     expect(text).toContain('Hide personal data');

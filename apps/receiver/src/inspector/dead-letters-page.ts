@@ -17,6 +17,7 @@ import { statusBadge } from './delivery-list-page.js';
 import { handlerErrorText } from './delivery-page.js';
 import { formatTime, plural, timeInputStep, timeInputValue } from './display-format.js';
 import { html, type SafeHtml } from './html.js';
+import { FormerNoticeSchema, NoticeTokenSchema } from './inspector-forms.js';
 import { maskedText } from './masked-text.js';
 
 export const DeadLetterPageQuerySchema = requestObject({
@@ -26,10 +27,12 @@ export const DeadLetterPageQuerySchema = requestObject({
   cursor: DeadLetterCursorSchema.optional(),
   reveal: z.literal('1', { error: 'must be 1 (show personal data) or absent' }).optional(),
   /**
-   * Set by the redirect after "Replay all": a one-time token this process issued for it (replay-notices.ts),
+   * Set by the redirect after "Replay all": a one-time token this process issued for it (action-notices.ts),
    * never the count itself. Any other value is no notice, not an error.
    */
-  replayed: z.string().optional().catch(undefined),
+  notice: NoticeTokenSchema,
+  /** What carried the count before action-notices.ts: ignored (a link with it shows no notice). */
+  replayed: FormerNoticeSchema,
 });
 export type DeadLetterPageQuery = z.output<typeof DeadLetterPageQuerySchema>;
 
@@ -53,7 +56,7 @@ export interface DeadLettersPageInput {
    */
   uninstalledShops?: number;
   /**
-   * How many dead letters the "Replay all" that led here queued, from its redirect's token (ReplayNotices),
+   * How many dead letters the "Replay all" that led here queued, from its redirect's token (ActionNotices),
    * or null: no notice (no token, or one crafted, reused, expired or of another session or filter).
    */
   replayedCount?: number | null;
@@ -64,7 +67,7 @@ function linkWith(
   query: DeadLetterPageQuery,
   changes: Partial<Record<keyof DeadLetterPageQuery, string | undefined>>,
 ): string {
-  // `replayed` is the notice of one redirect: links from the page never carry it on.
+  // `notice` is the notice of one redirect: links from the page never carry it on.
   const values: Record<string, string | undefined> = {
     handler: query.handler,
     from: query.from?.toISOString(),

@@ -48,8 +48,11 @@ export interface DisabledHandler {
   changedAt: Date | null;
 }
 
-/** Fixed messages for `?notice=` after a POST (the query never carries text of its own). */
-export const NOTICES = {
+/**
+ * The delivery page's notices after an action on it (action-notices.ts: the redirect carries a one-time
+ * token, never the key or text).
+ */
+export const DELIVERY_NOTICES = {
   replayed: 'Replay queued: the job runs again now; its attempt appears below.',
   'replayed-waiting':
     'Replay queued, but its handler is disabled: the job waits until the handler is enabled (see below).',
@@ -57,7 +60,7 @@ export const NOTICES = {
   reprocessed: 'Delivery re-processed: its events were stored and their jobs queued.',
   erased: 'Personal data erased',
 } as const;
-export type NoticeKey = keyof typeof NOTICES;
+export type DeliveryNoticeKey = keyof typeof DELIVERY_NOTICES;
 
 function csrfField(session: AdminSession | null): SafeHtml {
   return session ? html`<input type="hidden" name="_csrf" value="${session.csrfToken}">` : html``;
@@ -202,11 +205,11 @@ function erasedNotice(erasure: Erasure, what: string): SafeHtml {
   return html`<p class="notice erased" data-erased>Personal data erased at ${time(erasure.at)} (${erasure.reason}) on request. ${what}</p>`;
 }
 
-/** A `?notice=`'s text; after an erasure from the inspector (erase-routes.ts) with the delivery's recorded reason (none if not erased). */
-function noticeText(notice: NoticeKey, delivery: DeliveryDetail): string | null {
-  if (notice !== 'erased') return NOTICES[notice];
+/** A notice's text; after an erasure from the inspector (erase-routes.ts) with the delivery's recorded reason (none if not erased). */
+function noticeText(notice: DeliveryNoticeKey, delivery: DeliveryDetail): string | null {
+  if (notice !== 'erased') return DELIVERY_NOTICES[notice];
   return delivery.erasure
-    ? `${NOTICES.erased} (reason ${delivery.erasure.reason}). Copies already sent to handler targets and brokers, backups and other systems' logs are not reached (docs/operations.md).`
+    ? `${DELIVERY_NOTICES.erased} (reason ${delivery.erasure.reason}). Copies already sent to handler targets and brokers, backups and other systems' logs are not reached (docs/operations.md).`
     : null;
 }
 
@@ -294,7 +297,8 @@ export interface DeliveryPageInput {
   context: DetailContext;
   /** Configured handlers per event id. */
   handlersFor: (event: EventDetail) => readonly string[];
-  notice: NoticeKey | undefined;
+  /** The notice of the action that led here (its redirect's token, taken from ActionNotices), or null: none. */
+  notice: DeliveryNoticeKey | null;
 }
 
 export function deliveryContent(input: DeliveryPageInput): SafeHtml {

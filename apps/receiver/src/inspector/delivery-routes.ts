@@ -11,15 +11,16 @@ import { parseRequestPart } from '../admin/admin-errors.js';
 import type { AdminOperations } from '../admin/admin-operations.js';
 import { EventIdParamsSchema, IdParamsSchema, requestObject } from '../admin/admin-request-schemas.js';
 import type { EventDetail } from '../store/store.js';
+import { ACTION_NOTICE_PARAM, type ActionNotices } from './action-notices.js';
 import {
+  type DeliveryNoticeKey,
   type DetailContext,
   type DisabledHandler,
   deliveryContent,
   eventSection,
-  type NoticeKey,
 } from './delivery-page.js';
 import {
-  NoticeSchema,
+  NoticeTokenSchema,
   PlainFormSchema,
   ReplayFormSchema,
   RevealFlagSchema,
@@ -31,12 +32,18 @@ import type { ShopsRoutesContext } from './shops-routes.js';
 export interface DeliveryRoutesContext {
   page: ShopsRoutesContext['page'];
   operations: AdminOperations;
+  /** The inspector's action notices (action-notices.ts), shared by its pages. */
+  notices: ActionNotices;
 }
 
-/** A delivery's page with a notice, at one of its events (where an action on a delivery leads back to). */
+/**
+ * A delivery's page with a notice for the session of `request`, at one of its events (where an action on
+ * a delivery leads back to).
+ */
 export type BackToDelivery = (
+  request: FastifyRequest,
   deliveryId: string,
-  notice: NoticeKey,
+  notice: DeliveryNoticeKey,
   reveal: boolean,
   eventId?: string,
 ) => string;
@@ -47,7 +54,7 @@ export function addDeliveryRoutes(
   app: FastifyInstance,
   context: DeliveryRoutesContext,
 ): { backToDelivery: BackToDelivery } {
-  const { page, operations } = context;
+  const { page, operations, notices } = context;
   const base = app.prefix;
 
   function detailContext(
@@ -100,7 +107,7 @@ export function addDeliveryRoutes(
   app.get('/deliveries/:id', async (request, reply) => {
     const { id } = parseRequestPart(IdParamsSchema, 'params', request.params);
     const query = parseRequestPart(
-      requestObject({ reveal: RevealFlagSchema, notice: NoticeSchema }),
+      requestObject({ reveal: RevealFlagSchema, [ACTION_NOTICE_PARAM]: NoticeTokenSchema }),
       'query',
       request.query,
     );
@@ -110,12 +117,23 @@ export function addDeliveryRoutes(
     const delivery = await operations.getDelivery(id);
     const events = await Promise.all(delivery.events.map((event) => operations.getEvent(event.id)));
     const context = detailContext(request, query.reveal === '1', [], await disabledHandlers());
+    // Shown once, to the session that pressed the action, on this delivery's page; anything else shows none.
+    const notice = notices.take('delivery', query.notice, {
+      sessionId: sessionOf(request)?.id ?? null,
+      subject: delivery.id,
+    });
     return page(
       reply,
       request,
       'delivery',
       `Delivery ${delivery.id}`,
-      deliveryContent({ delivery, events, context, handlersFor: configuredHandlers, notice: query.notice }),
+      deliveryContent({
+        delivery,
+        events,
+        context,
+        handlersFor: configuredHandlers,
+        notice: notice?.notice ?? null,
+      }),
       { stream: `${base}/events/stream`, reveal: query.reveal ?? '', 'delivery-id': delivery.id },
     );
   });
@@ -128,11 +146,18 @@ export function addDeliveryRoutes(
     return reply.type(HTML_TYPE).send(eventSection(event, context).value);
   });
 
-  function backToDelivery(deliveryId: string, notice: NoticeKey, reveal: boolean, eventId?: string): string {
-    const query = new URLSearchParams({ notice });
+  // The notice by a one-time token this process holds (action-notices.ts), never the key, which anyone
+  // could have put in a link.
+  const backToDelivery: BackToDelivery = (request, deliveryId, notice, reveal, eventId) => {
+    const token = notices.issue(
+      'delivery',
+      { notice },
+      { sessionId: sessionOf(request)?.id ?? null, subject: deliveryId },
+    );
+    const query = new URLSearchParams({ [ACTION_NOTICE_PARAM]: token });
     if (reveal) query.set('reveal', '1');
     return `${base}/deliveries/${encodeURIComponent(deliveryId)}?${query}${eventId ? `#event-${eventId}` : ''}`;
-  }
+  };
 
   app.post('/events/:id/replay', async (request, reply) => {
     const { id } = parseRequestPart(IdParamsSchema, 'params', request.params);
@@ -148,7 +173,13 @@ export function addDeliveryRoutes(
     const disabled = await disabledHandlers();
     const waiting = jobs.some((job) => disabled.has(job.handler));
     return reply.redirect(
-      backToDelivery(event.deliveryId, waiting ? 'replayed-waiting' : 'replayed', form.reveal === '1', id),
+      backToDelivery(
+        request,
+        event.deliveryId,
+        waiting ? 'replayed-waiting' : 'replayed',
+        form.reveal === '1',
+        id,
+      ),
       303,
     );
   });
@@ -159,7 +190,10 @@ export function addDeliveryRoutes(
     const event = await operations.getEvent(id);
     await operations.releaseEvent(id);
     request.log.info({ eventId: id }, 'held event released from the inspector');
-    return reply.redirect(backToDelivery(event.deliveryId, 'released', form.reveal === '1', id), 303);
+    return reply.redirect(
+      backToDelivery(request, event.deliveryId, 'released', form.reveal === '1', id),
+      303,
+    );
   });
 
   app.post('/deliveries/:id/reprocess', async (request, reply) => {
@@ -170,7 +204,7 @@ export function addDeliveryRoutes(
       { deliveryId: id, events: result.events.length },
       'quarantined delivery re-processed from the inspector',
     );
-    return reply.redirect(backToDelivery(id, 'reprocessed', form.reveal === '1'), 303);
+    return reply.redirect(backToDelivery(request, id, 'reprocessed', form.reveal === '1'), 303);
   });
 
   return { backToDelivery };

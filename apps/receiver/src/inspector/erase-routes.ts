@@ -15,7 +15,7 @@ import { ErasureBlockedError } from '../personal-data/erase-errors.js';
 import { type ErasureReport, erasePersonalData } from '../personal-data/erase-personal-data.js';
 import { logErasure } from '../personal-data/erase-route.js';
 import type { EventRecord } from '../store/store.js';
-import type { NoticeKey } from './delivery-page.js';
+import type { BackToDelivery } from './delivery-routes.js';
 import {
   alreadyErasedText,
   type EraseFormError,
@@ -39,7 +39,7 @@ export interface EraseRoutesContext {
   page: ShopsRoutesContext['page'];
   operations: AdminOperations;
   /** The event's delivery page with a notice (delivery-routes.ts). */
-  backToDelivery(deliveryId: string, notice: NoticeKey, reveal: boolean, eventId?: string): string;
+  backToDelivery: BackToDelivery;
 }
 
 const ErasePageQuerySchema = requestObject({ scope: EraseScopeSchema.optional(), reveal: RevealFlagSchema });
@@ -209,6 +209,6 @@ export function addEraseRoutes(app: FastifyInstance, context: EraseRoutesContext
           'Nothing matched: nothing was erased (it may have been erased meanwhile). Looked for: the address in orders’ and subscribers’ e-mail field and in quarantined deliveries’ raw bodies, the order’s events and quarantined deliveries by innerId.',
       });
     }
-    return reply.redirect(backToDelivery(event.deliveryId, 'erased', reveal, event.id), 303);
+    return reply.redirect(backToDelivery(request, event.deliveryId, 'erased', reveal, event.id), 303);
   });
 }

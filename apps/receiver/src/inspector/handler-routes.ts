@@ -4,29 +4,27 @@
  * admin API's operations from forms that carry the session's CSRF token (checked by the admin guard).
  * Registered by inspector-routes.ts, whose page helper it shares.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parseRequestPart } from '../admin/admin-errors.js';
 import type { AdminOperations } from '../admin/admin-operations.js';
 import { HandlerParamsSchema } from '../admin/admin-request-schemas.js';
+import { ACTION_NOTICE_PARAM, type ActionNotices, deadLetterFilterSubject } from './action-notices.js';
 import { DEAD_LETTER_PAGE_SIZE, DeadLetterPageQuerySchema, deadLettersContent } from './dead-letters-page.js';
 import { type HandlerActionResult, HandlersPageQuerySchema, handlersContent } from './handlers-page.js';
 import { DeadLetterReplayFormSchema, HandlerActionFormSchema } from './inspector-forms.js';
 import { sessionOf } from './inspector-login-routes.js';
-import { ReplayNotices } from './replay-notices.js';
 import type { ShopsRoutesContext } from './shops-routes.js';
 
 export interface HandlerRoutesContext {
   page: ShopsRoutesContext['page'];
   operations: AdminOperations;
-  /** Default: a ReplayNotices of this registration (tests pass one with their own clock). */
-  replayNotices?: ReplayNotices;
+  /** The inspector's action notices (action-notices.ts), shared by its pages. */
+  notices: ActionNotices;
 }
 
 export function addHandlerRoutes(app: FastifyInstance, context: HandlerRoutesContext): void {
-  const { page, operations } = context;
+  const { page, operations, notices } = context;
   const base = app.prefix;
-  // "Replay all"'s notices, one-time tokens held by this process (replay-notices.ts).
-  const replayNotices = context.replayNotices ?? new ReplayNotices();
 
   app.get('/dead-letters', async (request, reply) => {
     const query = parseRequestPart(DeadLetterPageQuerySchema, 'query', request.query);
@@ -54,14 +52,10 @@ export function addHandlerRoutes(app: FastifyInstance, context: HandlerRoutesCon
     const session = sessionOf(request);
     // Shown once, to the session that pressed "Replay all", on the filter it replayed; anything else shows none.
     const replayedCount =
-      query.replayed === undefined
-        ? null
-        : replayNotices.take(query.replayed, {
-            sessionId: session?.id ?? null,
-            handler: query.handler,
-            from: query.from,
-            to: query.to,
-          });
+      notices.take('dead-letters', query.notice, {
+        sessionId: session?.id ?? null,
+        subject: deadLetterFilterSubject(query),
+      })?.replayed ?? null;
     return page(
       reply,
       request,
@@ -91,19 +85,25 @@ export function addHandlerRoutes(app: FastifyInstance, context: HandlerRoutesCon
     });
     request.log.info({ jobs: jobs.length }, 'dead letters replayed from the inspector');
     // Back to the filter replayed, saying how many were queued: by a one-time token this process holds
-    // (replay-notices.ts), not the count, which anyone could have put in a link.
+    // (action-notices.ts), not the count, which anyone could have put in a link.
     const back = new URLSearchParams();
     if (form.handler) back.set('handler', form.handler);
     if (form.from) back.set('from', form.from);
     if (form.to) back.set('to', form.to);
     back.set(
-      'replayed',
-      replayNotices.issue(jobs.length, {
-        sessionId: sessionOf(request)?.id ?? null,
-        handler: form.handler,
-        from: form.from ? new Date(form.from) : undefined,
-        to: form.to ? new Date(form.to) : undefined,
-      }),
+      ACTION_NOTICE_PARAM,
+      notices.issue(
+        'dead-letters',
+        { replayed: jobs.length },
+        {
+          sessionId: sessionOf(request)?.id ?? null,
+          subject: deadLetterFilterSubject({
+            handler: form.handler,
+            from: form.from ? new Date(form.from) : undefined,
+            to: form.to ? new Date(form.to) : undefined,
+          }),
+        },
+      ),
     );
     if (form.reveal) back.set('reveal', '1');
     return reply.redirect(`${base}/dead-letters?${back.toString()}`, 303);
@@ -113,6 +113,9 @@ export function addHandlerRoutes(app: FastifyInstance, context: HandlerRoutesCon
 
   app.get('/handlers', async (request, reply) => {
     const query = parseRequestPart(HandlersPageQuerySchema, 'query', request.query);
+    const session = sessionOf(request);
+    // Shown once, to the session that pressed Disable or Enable; anything else shows none.
+    const notice = notices.take('handlers', query.notice, { sessionId: session?.id ?? null, subject: '' });
     const [handlers, backlog] = await Promise.all([operations.listHandlers(), operations.handlerBacklog()]);
     const appHandlers = new Set(app.config.app?.handlers ?? []);
     return page(
@@ -122,8 +125,8 @@ export function addHandlerRoutes(app: FastifyInstance, context: HandlerRoutesCon
       'Handlers',
       handlersContent({
         base,
-        session: sessionOf(request),
-        query,
+        session,
+        notice,
         handlers,
         backlog,
         shopsOf: (handler) =>
@@ -133,8 +136,14 @@ export function addHandlerRoutes(app: FastifyInstance, context: HandlerRoutesCon
     );
   });
 
-  function backToHandlers(handler: string, done: HandlerActionResult): string {
-    return `${base}/handlers?${new URLSearchParams({ done, handler })}`;
+  /** The handlers page with the action's notice, by a one-time token this process holds (action-notices.ts). */
+  function backToHandlers(request: FastifyRequest, handler: string, done: HandlerActionResult): string {
+    const token = notices.issue(
+      'handlers',
+      { handler, done },
+      { sessionId: sessionOf(request)?.id ?? null, subject: '' },
+    );
+    return `${base}/handlers?${new URLSearchParams({ [ACTION_NOTICE_PARAM]: token })}`;
   }
 
   // The admin API's operations (POST /admin/api/handlers/:name/disable and /enable), from a form.
@@ -148,7 +157,7 @@ export function addHandlerRoutes(app: FastifyInstance, context: HandlerRoutesCon
         ? 'handler disabled by an operator from the inspector'
         : 'handler already disabled; left as it was',
     );
-    return reply.redirect(backToHandlers(name, changed ? 'disabled' : 'already-disabled'), 303);
+    return reply.redirect(backToHandlers(request, name, changed ? 'disabled' : 'already-disabled'), 303);
   });
 
   app.post('/handlers/:name/enable', async (request, reply) => {
@@ -158,7 +167,7 @@ export function addHandlerRoutes(app: FastifyInstance, context: HandlerRoutesCon
     await operations.enableHandler(name);
     request.log.info({ handler: name }, 'handler enabled from the inspector');
     return reply.redirect(
-      backToHandlers(name, before?.disabled === false ? 'already-enabled' : 'enabled'),
+      backToHandlers(request, name, before?.disabled === false ? 'already-enabled' : 'enabled'),
       303,
     );
   });

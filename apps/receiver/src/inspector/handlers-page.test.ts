@@ -45,6 +45,13 @@ describe('handlers page', () => {
     return response.text();
   }
 
+  /** An action's redirect: the handlers page with a one-time token of this process, never the result. */
+  function noticeLocation(response: Response): string {
+    const location = response.headers.get('location') ?? '';
+    expect(location).toMatch(/^\/ui\/handlers\?notice=[A-Za-z0-9_-]{24}$/);
+    return location.slice('/ui/handlers'.length);
+  }
+
   function row(page: string, handler: string): string {
     return new RegExp(`<tr data-handler="${handler}">[\\s\\S]*?</tr>`).exec(page)?.[0] ?? '';
   }
@@ -81,12 +88,15 @@ describe('handlers page', () => {
       new URLSearchParams({ _csrf: browser.csrfToken }),
     );
     expect(disabled.status).toBe(303);
-    const location = disabled.headers.get('location') ?? '';
-    expect(location).toBe('/ui/handlers?done=disabled&handler=log');
-    const after = await handlersPage(location.slice('/ui/handlers'.length));
+    const query = noticeLocation(disabled);
+    const after = await handlersPage(query);
     expect(after).toContain(
       '<p class="notice ok" role="status">log disabled: its jobs wait until it is enabled (new events still get jobs for it).</p>',
     );
+    // Links and forms of the page never carry it on; a reload shows it no more.
+    expect(after).not.toContain(query.slice('?notice='.length));
+    expect(after).not.toMatch(/[?&;]notice=|name="notice"/);
+    expect(await handlersPage(query)).not.toContain('role="status"');
     const state = (await receiver.app.store.listHandlerStates()).find((entry) => entry.handler === 'log');
     expect(state).toMatchObject({ disabled: true, disabledBy: 'operator', reason: OPERATOR_DISABLE_REASON });
     const line = row(after, 'log');
@@ -103,8 +113,7 @@ describe('handlers page', () => {
       '/ui/handlers/log/disable',
       new URLSearchParams({ _csrf: browser.csrfToken }),
     );
-    expect(again.headers.get('location')).toBe('/ui/handlers?done=already-disabled&handler=log');
-    expect(await handlersPage('?done=already-disabled&handler=log')).toContain(
+    expect(await handlersPage(noticeLocation(again))).toContain(
       'log was already disabled by an operator; left as it was.',
     );
 
@@ -124,8 +133,7 @@ describe('handlers page', () => {
       new URLSearchParams({ _csrf: browser.csrfToken }),
     );
     expect(enabled.status).toBe(303);
-    expect(enabled.headers.get('location')).toBe('/ui/handlers?done=enabled&handler=log');
-    const back = await handlersPage('?done=enabled&handler=log');
+    const back = await handlersPage(noticeLocation(enabled));
     expect(back).toContain('<p class="notice ok" role="status">log enabled: its waiting jobs run now.</p>');
     expect(row(back, 'log')).toContain('<span class="badge enabled">enabled</span>');
     await expect.poll(() => jobStatus(eventId, 'log')).toBe('succeeded');
@@ -219,6 +227,44 @@ describe('handlers page', () => {
     expect(await handlersPage('?done=already-disabled&handler=audit')).not.toContain('already disabled');
   });
 
+  it("shows no notice for a link someone made up even where the handler's state agrees (it did), and no error", async () => {
+    await receiver.app.store.disableHandler('log', { by: 'operator', reason: OPERATOR_DISABLE_REASON });
+    try {
+      for (const query of [
+        '?done=disabled&handler=log',
+        '?done=already-disabled&handler=log',
+        '?done=enabled&handler=audit',
+        '?done=already-enabled&handler=audit',
+        '?notice=disabled',
+        '?notice=disabled&handler=log',
+        `?notice=${'A'.repeat(24)}`,
+      ]) {
+        const page = await handlersPage(query);
+        expect({ query, notice: page.includes('role="status"') }).toEqual({ query, notice: false });
+      }
+    } finally {
+      await receiver.app.store.enableHandler('log');
+    }
+  });
+
+  it("shows the notice only to the session that pressed the button: another operator's session the link is sent to sees none", async () => {
+    const enabled = await postFormAsBrowser(
+      receiver,
+      browser,
+      '/ui/handlers/audit/enable',
+      new URLSearchParams({ _csrf: browser.csrfToken }),
+    );
+    const query = noticeLocation(enabled);
+    const other = await loginAsBrowser(receiver);
+    const theirs = await fetch(`${receiver.baseUrl}/ui/handlers${query}`, {
+      headers: { cookie: other.cookie },
+    });
+    expect(theirs.status).toBe(200);
+    expect(await theirs.text()).not.toContain('role="status"');
+    // Spent by that view: the operator who pressed it sees none either.
+    expect(await handlersPage(query)).not.toContain('role="status"');
+  });
+
   it('says an enable of a handler that was not disabled changed nothing; refuses a form with another field', async () => {
     const enabled = await postFormAsBrowser(
       receiver,
@@ -226,8 +272,7 @@ describe('handlers page', () => {
       '/ui/handlers/audit/enable',
       new URLSearchParams({ _csrf: browser.csrfToken }),
     );
-    expect(enabled.headers.get('location')).toBe('/ui/handlers?done=already-enabled&handler=audit');
-    expect(await handlersPage('?done=already-enabled&handler=audit')).toContain(
+    expect(await handlersPage(noticeLocation(enabled))).toContain(
       '<p class="notice ok" role="status">audit was not disabled; nothing changed.</p>',
     );
     const refused = await postFormAsBrowser(

@@ -6,28 +6,35 @@
  * dead letters and its shops' deliveries, and a Disable or Enable form (CSRF token of the session). Nothing personal: a 410's
  * recorded reason names the target's host, never its answer body (forward.ts).
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { AdminSession } from '../admin/admin-auth.js';
 import type { HandlerOverview } from '../admin/admin-operations.js';
-import { HandlerNameSchema, requestObject } from '../admin/admin-request-schemas.js';
+import { requestObject } from '../admin/admin-request-schemas.js';
 import type { HandlerBacklog } from '../store/store.js';
+import type { ActionNoticeOf } from './action-notices.js';
 import { formatTime } from './display-format.js';
 import { html, type SafeHtml } from './html.js';
+import { FormerNoticeSchema, NoticeTokenSchema } from './inspector-forms.js';
 
 export const HANDLER_ACTION_RESULTS = ['disabled', 'already-disabled', 'enabled', 'already-enabled'] as const;
 export type HandlerActionResult = (typeof HANDLER_ACTION_RESULTS)[number];
 
-/** The page's query: the result of the action that led here (a bad value is ignored, not refused). */
+/**
+ * The page's query: the one-time token of the action that led here (action-notices.ts; a value it did not
+ * issue is ignored, not refused). `done` and `handler` carried the result itself before: ignored now.
+ */
 export const HandlersPageQuerySchema = requestObject({
-  done: z.enum(HANDLER_ACTION_RESULTS).optional().catch(undefined),
-  handler: HandlerNameSchema.optional().catch(undefined),
+  notice: NoticeTokenSchema,
+  done: FormerNoticeSchema,
+  handler: FormerNoticeSchema,
 });
 export type HandlersPageQuery = z.output<typeof HandlersPageQuerySchema>;
 
 export interface HandlersPageInput {
   base: string;
   session: AdminSession | null;
-  query: HandlersPageQuery;
+  /** The result of the Disable or Enable that led here (its redirect's token, taken from ActionNotices), or null. */
+  notice: ActionNoticeOf['handlers'] | null;
   handlers: HandlerOverview[];
   backlog: HandlerBacklog[];
   /** The configured shops whose events each handler gets (`shops[].handlers`). */
@@ -40,13 +47,12 @@ function who(handler: HandlerOverview): string {
   return handler.disabledBy === 'target' ? 'by its target (HTTP 410 Gone)' : 'by an operator';
 }
 
-function notice(query: HandlersPageQuery, handlers: HandlerOverview[]): SafeHtml | string {
-  // Only about a configured handler: the query's name is not echoed otherwise.
-  const handler = handlers.find((entry) => entry.name === query.handler);
-  if (!query.done || !handler) return '';
-  // The notice comes from the address: one the handler's state contradicts (a crafted link saying an
-  // enabled handler was disabled, or a stale one) is not shown.
-  if (query.done.endsWith('disabled') !== handler.disabled) return '';
+function notice(result: HandlersPageInput['notice'], handlers: HandlerOverview[]): SafeHtml | string {
+  // Only about a handler configured now (one removed since says nothing).
+  const handler = handlers.find((entry) => entry.name === result?.handler);
+  if (!result || !handler) return '';
+  // One the handler's state contradicts now (enabled again by someone else since) is not shown.
+  if (result.done.endsWith('disabled') !== handler.disabled) return '';
   const name = handler.name;
   const text: Record<HandlerActionResult, string> = {
     disabled: `${name} disabled: its jobs wait until it is enabled (new events still get jobs for it).`,
@@ -54,7 +60,7 @@ function notice(query: HandlersPageQuery, handlers: HandlerOverview[]): SafeHtml
     enabled: `${name} enabled: its waiting jobs run now.`,
     'already-enabled': `${name} was not disabled; nothing changed.`,
   };
-  return html`<p class="notice ok" role="status">${text[query.done]}</p>`;
+  return html`<p class="notice ok" role="status">${text[result.done]}</p>`;
 }
 
 function state(handler: HandlerOverview): SafeHtml {
@@ -101,7 +107,7 @@ export function handlersContent(input: HandlersPageInput): SafeHtml {
 </tr>`;
   });
   return html`<h1>Handlers</h1>
-${notice(input.query, input.handlers)}
+${notice(input.notice, input.handlers)}
 <p class="muted">A disabled handler's jobs wait: they are not attempted and use up no retries; new events still get jobs for it; enabling it runs them. A handler is disabled by an operator (here, <code>srhooks handlers disable</code> or the admin API) or by its forward target answering HTTP 410 Gone. Waiting counts its jobs not yet run (pending, including those waiting for a retry); running, its jobs leased by a worker of any receiver on this store (one whose worker died, until its lease expires and another takes it over); dead letters are its jobs that used up their attempts.</p>
 <div class="panel">
 ${

@@ -6,6 +6,7 @@ import {
   order,
   orderDelivery,
   postDelivery,
+  quarantineOrderDelivery,
   SHOP,
   startAdminReceiver,
 } from '../admin/test-support/admin-test-receiver.js';
@@ -101,8 +102,10 @@ describe('inspector: replay buttons and live stream', () => {
         handler: 'log',
       });
       expect(response.status).toBe(303);
-      expect(response.headers.get('location')).toBe(
-        `/ui/deliveries/${ids.nagy}?notice=replayed#event-${eventId}`,
+      const location = response.headers.get('location') ?? '';
+      // A one-time token of this process, not the notice: a link with `notice=replayed` shows nothing.
+      expect(location).toMatch(
+        new RegExp(`^/ui/deliveries/${ids.nagy}\\?notice=[A-Za-z0-9_-]{24}#event-${eventId}$`),
       );
       const [again] = await fixture.receiver.app.store.claimJobs({
         workerId: 'w',
@@ -116,8 +119,12 @@ describe('inspector: replay buttons and live stream', () => {
         deadLetter: true,
       });
 
-      const page = await get(`/ui/deliveries/${ids.nagy}?notice=replayed`);
-      expect(page.text).toContain('Replay queued');
+      const page = await get(location.replace(/#.*$/, ''));
+      expect(page.text).toContain(
+        '<p class="notice ok" role="status">Replay queued: the job runs again now; its attempt appears below.</p>',
+      );
+      // Shown once: a reload shows the page without it.
+      expect((await get(location.replace(/#.*$/, ''))).text).not.toContain('Replay queued');
       expect(page.text).toContain('<li data-attempt="1">');
       expect(page.text).toContain('<li data-attempt="2">');
       // The handler's error text is hidden until revealed (handler-error-privacy.test.ts), then escaped.
@@ -130,6 +137,88 @@ describe('inspector: replay buttons and live stream', () => {
       const replayAll = await postForm('/ui/dead-letters/replay', { _csrf: fixture.browser.csrfToken });
       expect(replayAll.status).toBe(303);
       expect((await fixture.receiver.app.store.getEvent(eventId))?.jobs[0]?.status).toBe('pending');
+    });
+  });
+
+  describe("a delivery page's notice after an action", () => {
+    const NOTICE = /<p class="notice ok" role="status">/;
+
+    it('shows none for a link someone made up (it showed "Replay queued", "Event released", … for ?notice=<key>), and no error', async () => {
+      for (const value of [
+        'replayed',
+        'replayed-waiting',
+        'released',
+        'reprocessed',
+        'erased',
+        '%3Cb%3E',
+        'x'.repeat(24),
+      ]) {
+        const page = await get(`/ui/deliveries/${ids.kovacs}?notice=${value}`);
+        expect({ value, status: page.status }).toEqual({ value, status: 200 });
+        expect({ value, notice: NOTICE.test(page.text) }).toEqual({ value, notice: false });
+        expect(page.text).not.toContain('Replay queued');
+        expect(page.text).not.toContain('Event released');
+        expect(page.text).not.toContain('Delivery re-processed');
+      }
+    });
+
+    it('release: says so once, on the delivery released, to the session that pressed it; links never carry it on', async () => {
+      const eventId = await eventOf(ids.kovacs ?? '');
+      await fixture.receiver.app.store.setEventVerification(eventId, {
+        status: 'mismatched',
+        detail: 'test',
+      });
+      const response = await postForm(`/ui/events/${eventId}/release`, { _csrf: fixture.browser.csrfToken });
+      expect(response.status).toBe(303);
+      const location = response.headers.get('location') ?? '';
+      expect(location).toMatch(
+        new RegExp(`^/ui/deliveries/${ids.kovacs}\\?notice=[A-Za-z0-9_-]{24}#event-${eventId}$`),
+      );
+      const path = location.replace(/#.*$/, '');
+      const token = new URL(path, fixture.receiver.baseUrl).searchParams.get('notice') ?? '';
+      const page = await get(path);
+      expect(page.text).toContain('<p class="notice ok" role="status">Event released: its jobs run now.</p>');
+      expect(page.text).not.toContain(token);
+      expect(page.text).not.toMatch(/[?&;]notice=|name="notice"/);
+      expect((await get(path)).text).not.toContain('Event released');
+
+      // Another delivery's page with a token issued for this one: no notice (and the token is spent).
+      await fixture.receiver.app.store.setEventVerification(eventId, {
+        status: 'mismatched',
+        detail: 'test',
+      });
+      const again = await postForm(`/ui/events/${eventId}/release`, { _csrf: fixture.browser.csrfToken });
+      const spent = new URL(again.headers.get('location') ?? '', fixture.receiver.baseUrl).searchParams.get(
+        'notice',
+      );
+      expect((await get(`/ui/deliveries/${ids.nagy}?notice=${spent}`)).text).not.toMatch(NOTICE);
+      expect((await get(`/ui/deliveries/${ids.kovacs}?notice=${spent}`)).text).not.toContain(
+        'Event released',
+      );
+    });
+
+    it('re-process: says so once, and not to another session the link is sent to', async () => {
+      const deliveryId = await quarantineOrderDelivery(fixture.receiver, order(7, { innerId: '7001' }));
+      const response = await postForm(`/ui/deliveries/${deliveryId}/reprocess`, {
+        _csrf: fixture.browser.csrfToken,
+      });
+      expect(response.status).toBe(303);
+      const location = response.headers.get('location') ?? '';
+      expect(location).toMatch(new RegExp(`^/ui/deliveries/${deliveryId}\\?notice=[A-Za-z0-9_-]{24}$`));
+      // Another operator's session opens the link first: no notice, and the token is spent for both.
+      const other = await loginAsBrowser(fixture.receiver);
+      const theirs = await fetch(`${fixture.receiver.baseUrl}${location}`, {
+        headers: { cookie: other.cookie },
+      });
+      expect(theirs.status).toBe(200);
+      expect(await theirs.text()).not.toContain('Delivery re-processed');
+      expect((await get(location)).text).not.toContain('Delivery re-processed');
+
+      const mine = await quarantineOrderDelivery(fixture.receiver, order(8, { innerId: '7002' }));
+      const done = await postForm(`/ui/deliveries/${mine}/reprocess`, { _csrf: fixture.browser.csrfToken });
+      expect((await get(done.headers.get('location') ?? '')).text).toContain(
+        '<p class="notice ok" role="status">Delivery re-processed: its events were stored and their jobs queued.</p>',
+      );
     });
   });
 

@@ -104,7 +104,7 @@ describe('inspector in Chromium', () => {
       void dialog.accept();
     });
     await Promise.all([
-      page.waitForURL(/notice=replayed/),
+      page.waitForURL(/\/ui\/deliveries\/[^?]+\?notice=[A-Za-z0-9_-]{24}/),
       page.getByRole('button', { name: 'Replay log' }).click(),
     ]);
     expect(questions).toEqual([
@@ -167,7 +167,7 @@ describe('inspector in Chromium', () => {
     expect(await row.locator('td[data-label="State"]').textContent()).toContain('enabled');
 
     await Promise.all([
-      page.waitForURL(/done=disabled/),
+      page.waitForURL(/\/ui\/handlers\?notice=[A-Za-z0-9_-]{24}/),
       page.getByRole('button', { name: 'Disable log' }).click(),
     ]);
     expect(questions).toEqual(['Disable handler log? Its jobs wait, not attempted, until it is enabled.']);
@@ -181,7 +181,7 @@ describe('inspector in Chromium', () => {
     await page.screenshot({ path: `${OUTPUT_DIR}inspector-handlers-phone.png`, fullPage: true });
 
     await Promise.all([
-      page.waitForURL(/done=enabled/),
+      page.waitForURL(/\/ui\/handlers\?notice=[A-Za-z0-9_-]{24}/),
       page.getByRole('button', { name: 'Enable log' }).click(),
     ]);
     expect(await page.textContent('.notice.ok')).toContain('log enabled: its waiting jobs run now.');

@@ -8,7 +8,6 @@ import { z } from 'zod';
 import { AdminApiError } from '../admin/admin-errors.js';
 import { HandlerNameSchema, requestObject } from '../admin/admin-request-schemas.js';
 import { limitRouteBodies } from '../http/error-handler.js';
-import { NOTICES, type NoticeKey } from './delivery-page.js';
 import { EraseScopeSchema } from './erase-scope.js';
 
 const FORM_BODY_LIMIT = 16 * 1024;
@@ -17,10 +16,19 @@ export const RevealFlagSchema = z
   .literal('1', { error: 'must be 1 (show personal data) or absent' })
   .optional();
 export const RevealSchema = requestObject({ reveal: RevealFlagSchema });
-export const NoticeSchema = z
-  .enum(Object.keys(NOTICES) as [NoticeKey, ...NoticeKey[]])
-  .optional()
-  .catch(undefined);
+/**
+ * `?notice=`: the token of an action's notice (action-notices.ts). Any value is taken, never refused: one
+ * this process did not issue for the page and session shows the page without a notice.
+ */
+export const NoticeTokenSchema = z.string().optional().catch(undefined);
+/**
+ * A notice parameter of a receiver before action-notices.ts (`?done=`, `?replayed=`, …): accepted and
+ * ignored, so such a link (an old one, or one made up) shows the page, without a notice and without an error.
+ */
+export const FormerNoticeSchema = z
+  .unknown()
+  .transform((): undefined => undefined)
+  .optional();
 
 export const ReplayFormSchema = z.strictObject({
   _csrf: z.string().optional(),

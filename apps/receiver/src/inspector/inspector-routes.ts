@@ -24,6 +24,7 @@ import { NOT_FOUND_BODY } from '../http/error-body.js';
 import { knownClientError, routeBodyTooLargeMessage } from '../http/error-handler.js';
 import { maskDecodeMessage } from '../personal-data/personal-data-mask.js';
 import { StoreShutdownWaitError, StoreUnavailableError } from '../store/store-errors.js';
+import { ActionNotices } from './action-notices.js';
 import { addDeliveryRoutes } from './delivery-routes.js';
 import { addEraseRoutes } from './erase-routes.js';
 import { addHandlerRoutes } from './handler-routes.js';
@@ -366,7 +367,9 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
   // --- the deliveries list (list-routes.ts) and one delivery's page and actions (delivery-routes.ts) ---
 
   addListRoutes(app, { page, operations, auth });
-  const { backToDelivery } = addDeliveryRoutes(app, { page, operations });
+  // Every page's notice after an action (action-notices.ts): one-time tokens held by this registration.
+  const notices = new ActionNotices();
+  const { backToDelivery } = addDeliveryRoutes(app, { page, operations, notices });
 
   // --- erasing an event's personal data (erase-routes.ts) -------------------------------------------
 
@@ -374,9 +377,9 @@ export const inspectorRoutes: FastifyPluginAsync<InspectorRoutesOptions> = async
 
   // --- dead letters and handlers (handler-routes.ts) -------------------------------------------------
 
-  addHandlerRoutes(app, { page, operations });
+  addHandlerRoutes(app, { page, operations, notices });
 
   // --- shops: the shops page, and marking an app shop uninstalled (shops-routes.ts) ------------------------
 
-  addShopsRoutes(app, { page });
+  addShopsRoutes(app, { page, notices });
 };

@@ -214,13 +214,33 @@ describe('Shops page in app mode', () => {
 
     const taken = await post('/ui/shops/alpha/uninstall', { _csrf: csrfToken, confirm: 'alpha' });
     expect(taken.status).toBe(303);
-    expect(taken.headers.get('location')).toBe('/ui/shops?done=uninstalled&shop=alpha&cancelled=1');
+    // A one-time token of this process, not the result (which a made-up link carries, below).
+    const location = taken.headers.get('location') ?? '';
+    expect(location).toMatch(/^\/ui\/shops\?notice=[A-Za-z0-9_-]{24}$/);
     expect(await status('alpha')).toBe('uninstalled');
 
-    const after = await get('/ui/shops?done=uninstalled&shop=alpha&cancelled=1');
+    const after = await get(location);
     expect(after.text).toContain(
       'alpha marked uninstalled: its webhook URLs answer 404, 1 pending job became a dead letter, order recovery stopped for it',
     );
+    // Links of the page never carry it on; shown once (a reload shows the page without it).
+    expect(after.text).not.toContain(location.slice('/ui/shops?notice='.length));
+    expect(after.text).not.toMatch(/[?&;]notice=|name="notice"/);
+    expect((await get(location)).text).not.toContain('marked uninstalled:');
+    // A made-up link (the address that said it before, or one about a shop still installed) shows no
+    // notice, and no error: both showed one.
+    for (const made of [
+      '/ui/shops?done=uninstalled&shop=alpha&cancelled=1',
+      '/ui/shops?done=uninstalled&shop=beta&cancelled=7',
+      '/ui/shops?done=already-uninstalled&shop=beta',
+      '/ui/shops?notice=uninstalled&shop=beta',
+    ]) {
+      const page = await get(made);
+      expect({ made, status: page.status }).toEqual({ made, status: 200 });
+      expect(page.text).not.toContain('marked uninstalled:');
+      expect(page.text).not.toContain('already uninstalled; nothing changed');
+      expect(page.text).not.toContain('class="notice ok"');
+    }
     const alpha = rowOf(after.text, 'alpha');
     expect(alpha).toContain('<span class="badge uninstalled">uninstalled</span>');
     expect(alpha).toContain('by an operator (marked uninstalled)');
@@ -279,5 +299,20 @@ describe('Shops page in app mode', () => {
     const still = rowOf((await get('/ui/shops')).text, 'beta');
     expect(still).toContain('by ShopRenter');
     expect(still).not.toContain('by an operator');
+  });
+
+  it("shows the notice only to the session that marked the shop: another operator's session the link is sent to sees none", async () => {
+    await f.sandbox.apps.install(APP_ID, 'gamma');
+    const taken = await post('/ui/shops/gamma/uninstall', { _csrf: csrfToken, confirm: 'gamma' });
+    expect(taken.status).toBe(303);
+    const location = taken.headers.get('location') ?? '';
+    const other = await loginAsBrowser(f, ADMIN_TOKEN);
+    const theirs = await fetch(`${f.baseUrl}${location}`, { headers: { cookie: other.cookie } });
+    expect(theirs.status).toBe(200);
+    const text = await theirs.text();
+    expect(rowOf(text, 'gamma')).toContain('<span class="badge uninstalled">uninstalled</span>');
+    expect(text).not.toContain('gamma marked uninstalled');
+    // Spent by that view: the operator who marked it sees none either.
+    expect((await get(location)).text).not.toContain('gamma marked uninstalled');
   });
 });

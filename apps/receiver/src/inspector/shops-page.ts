@@ -6,21 +6,27 @@
  * (`/ui/shops/:shop/uninstall`) whose form asks for the shop's name and carries the session's CSRF token.
  * Shop names are business identifiers, not personal data: shown as they are.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { AdminSession } from '../admin/admin-auth.js';
-import { requestObject, ShopSchema } from '../admin/admin-request-schemas.js';
+import { requestObject } from '../admin/admin-request-schemas.js';
+import type { ActionNoticeOf } from './action-notices.js';
 import { formatTime, plural } from './display-format.js';
 import { html, type SafeHtml } from './html.js';
+import { FormerNoticeSchema, NoticeTokenSchema } from './inspector-forms.js';
 import type { ShopOverview } from './shop-overview.js';
 
 export const SHOP_ACTION_RESULTS = ['uninstalled', 'already-uninstalled'] as const;
 export type ShopActionResult = (typeof SHOP_ACTION_RESULTS)[number];
 
-/** The page's query: the result of the action that led here (a bad value is ignored, not refused). */
+/**
+ * The page's query: the one-time token of the action that led here (action-notices.ts; a value it did not
+ * issue is ignored, not refused). `done`, `shop` and `cancelled` carried the result itself before: ignored now.
+ */
 export const ShopsPageQuerySchema = requestObject({
-  done: z.enum(SHOP_ACTION_RESULTS).optional().catch(undefined),
-  shop: ShopSchema.optional().catch(undefined),
-  cancelled: z.coerce.number().int().min(0).optional().catch(undefined),
+  notice: NoticeTokenSchema,
+  done: FormerNoticeSchema,
+  shop: FormerNoticeSchema,
+  cancelled: FormerNoticeSchema,
 });
 export type ShopsPageQuery = z.output<typeof ShopsPageQuerySchema>;
 
@@ -47,17 +53,23 @@ export function uninstalledByText(shop: ShopOverview): string {
   return 'who told the receiver is not recorded';
 }
 
-/** The notice of an action's redirect, about a shop the page lists (the query's name is not echoed otherwise). */
-export function actionNotice(query: ShopsPageQuery, shops: ShopOverview[]): ShopsNotice | null {
-  const shop = shops.find((entry) => entry.name === query.shop);
-  if (!query.done || !shop) return null;
-  if (query.done === 'already-uninstalled') {
+/**
+ * The notice of "Mark uninstalled"'s redirect (its token, taken from ActionNotices), about a shop the page
+ * lists (one gone since says nothing).
+ */
+export function actionNotice(
+  result: ActionNoticeOf['shops'] | null,
+  shops: ShopOverview[],
+): ShopsNotice | null {
+  const shop = shops.find((entry) => entry.name === result?.shop);
+  if (!result || !shop) return null;
+  if (result.done === 'already-uninstalled') {
     return { kind: 'ok', text: `${shop.name} was already uninstalled; nothing changed.` };
   }
-  const cancelled = plural(query.cancelled ?? 0, 'pending job');
+  const cancelled = plural(result.cancelled, 'pending job');
   return {
     kind: 'ok',
-    text: `${shop.name} marked uninstalled: its webhook URLs answer 404, ${cancelled} became ${query.cancelled === 1 ? 'a dead letter' : 'dead letters'}, order recovery stopped for it, and the app's handlers get app_uninstalled.`,
+    text: `${shop.name} marked uninstalled: its webhook URLs answer 404, ${cancelled} became ${result.cancelled === 1 ? 'a dead letter' : 'dead letters'}, order recovery stopped for it, and the app's handlers get app_uninstalled.`,
   };
 }
 

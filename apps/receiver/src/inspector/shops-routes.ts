@@ -10,6 +10,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AdminApiError, parseRequestPart } from '../admin/admin-errors.js';
 import { NoQuerySchema, ShopParamsSchema } from '../admin/admin-request-schemas.js';
 import { appShopToMark, markShopUninstalledFor } from '../admin/shop-uninstall-operation.js';
+import { ACTION_NOTICE_PARAM, type ActionNotices } from './action-notices.js';
 import type { html } from './html.js';
 import { ShopUninstallFormSchema } from './inspector-forms.js';
 import { sessionOf } from './inspector-login-routes.js';
@@ -36,8 +37,14 @@ export interface ShopsRoutesContext {
   ): FastifyReply;
 }
 
-export function addShopsRoutes(app: FastifyInstance, context: ShopsRoutesContext): void {
-  const { page } = context;
+export function addShopsRoutes(
+  app: FastifyInstance,
+  context: ShopsRoutesContext & {
+    /** The inspector's action notices (action-notices.ts), shared by its pages. */
+    notices: ActionNotices;
+  },
+): void {
+  const { page, notices } = context;
   const base = app.prefix;
   const appMode = Boolean(app.config.app && app.appShops);
 
@@ -101,7 +108,12 @@ export function addShopsRoutes(app: FastifyInstance, context: ShopsRoutesContext
 
   app.get('/shops', async (request, reply) => {
     const query = parseRequestPart(ShopsPageQuerySchema, 'query', request.query);
-    return shopsPage(request, reply, (shops) => actionNotice(query, shops));
+    // Shown once, to the session that marked the shop uninstalled; anything else shows none.
+    const result = notices.take('shops', query.notice, {
+      sessionId: sessionOf(request)?.id ?? null,
+      subject: '',
+    });
+    return shopsPage(request, reply, (shops) => actionNotice(result, shops));
   });
 
   app.get('/shops/:shop/uninstall', async (request, reply) => {
@@ -139,11 +151,17 @@ export function addShopsRoutes(app: FastifyInstance, context: ShopsRoutesContext
       );
     }
     const answer = await markShopUninstalledFor(app, request, shop, 'inspector');
-    const back = new URLSearchParams({
-      done: answer.alreadyUninstalled ? 'already-uninstalled' : 'uninstalled',
-      shop,
-      cancelled: String(answer.cancelledJobs),
-    });
-    return reply.redirect(`${base}/shops?${back}`, 303);
+    // The result by a one-time token this process holds (action-notices.ts), never the result itself,
+    // which anyone could have put in a link.
+    const token = notices.issue(
+      'shops',
+      {
+        shop,
+        done: answer.alreadyUninstalled ? 'already-uninstalled' : 'uninstalled',
+        cancelled: answer.cancelledJobs,
+      },
+      { sessionId: sessionOf(request)?.id ?? null, subject: '' },
+    );
+    return reply.redirect(`${base}/shops?${new URLSearchParams({ [ACTION_NOTICE_PARAM]: token })}`, 303);
   });
 }
