@@ -102,3 +102,24 @@ describe('shopNameProblem', () => {
     expect(shopNameProblem('a b', '--shop')?.hint).toBe(WHAT);
   });
 });
+
+describe('a name of allowed characters that is still no shop name', () => {
+  // "lowercase letters, digits and hyphens" alone did not say what was wrong with these
+  it('says it is too long, or where its hyphen is', async () => {
+    const long = 'a'.repeat(70);
+    const run = await runCli(config.dir, ['webhooks', 'list', '--shop', long]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      `error: invalid shop name "${long}": 70 characters long: a shop name has at most 63\n${WHAT}\n`,
+    );
+    expect(shopNameProblem('-demo', '--shop')?.message).toBe(
+      'invalid shop name "-demo": it starts with a hyphen: a shop name starts and ends with a letter or digit',
+    );
+    expect(shopNameProblem('demo-', 'SRHOOKS_SHOP')?.message).toBe(
+      'invalid shop name "demo-" (from SRHOOKS_SHOP): it ends with a hyphen: a shop name starts and ends with a letter or digit',
+    );
+    expect(shopNameProblem('a'.repeat(63), '--shop')).toBeUndefined();
+    // other characters are named by the rule itself
+    expect(shopNameProblem('my_shop', '--shop')?.message).toBe('invalid shop name "my_shop"');
+  });
+});

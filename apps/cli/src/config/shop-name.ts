@@ -19,6 +19,18 @@ export function shopNameIn(given: string): string | undefined {
   return candidate !== undefined && candidate !== given && isValidShopName(candidate) ? candidate : undefined;
 }
 
+/**
+ * What is wrong with a name made only of the characters a shop name takes, which the general rule
+ * alone does not tell: its length (at most 63), or a hyphen at its start or end. Undefined otherwise.
+ */
+function shapeProblem(shop: string): string | undefined {
+  if (!/^[a-z0-9-]+$/.test(shop)) return undefined;
+  if (shop.length > 63) return `${shop.length} characters long: a shop name has at most 63`;
+  if (shop.startsWith('-') || shop.endsWith('-'))
+    return `it ${shop.startsWith('-') ? 'starts' : 'ends'} with a hyphen: a shop name starts and ends with a letter or digit`;
+  return undefined;
+}
+
 /** An environment variable's name (`SRHOOKS_SHOP`), as opposed to a flag (`--shop`). */
 const VARIABLE = /^[A-Z][A-Z0-9_]*$/;
 
@@ -31,10 +43,11 @@ const VARIABLE = /^[A-Z][A-Z0-9_]*$/;
 export function shopNameProblem(shop: string, flag: string): { message: string; hint: string } | undefined {
   if (isValidShopName(shop as unknown)) return undefined;
   const meant = shopNameIn(shop);
+  const shape = shapeProblem(shop);
   const variable = VARIABLE.test(flag);
   const given = variable ? `${flag}=${meant}` : `${flag ? `${flag} ` : ''}${meant}`;
   return {
-    message: `invalid shop name "${shop.slice(0, 80)}"${variable ? ` (from ${flag})` : ''}`,
+    message: `invalid shop name "${shop.slice(0, 80)}"${variable ? ` (from ${flag})` : ''}${shape ? `: ${shape}` : ''}`,
     hint: meant ? `did you mean ${given}? ${WHAT}` : WHAT,
   };
 }
