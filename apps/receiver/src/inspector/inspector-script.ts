@@ -271,7 +271,15 @@ export const INSPECTOR_JS = `
     announce((ENDED_TEXT[reason] || 'Session ended') + ': live updates stopped. Log in again to continue.');
     if (!liveLabel) return;
     var link = document.createElement('a');
-    link.href = base + '/login?next=' + encodeURIComponent(window.location.pathname + window.location.search);
+    // Back to this page after the login, without an action's notice token (action-notices.ts): it was
+    // for this session only, and links never carry it on.
+    var address = window.location.pathname + window.location.search;
+    if (/[?&]notice=/.test(window.location.search)) {
+      var kept = new URLSearchParams(window.location.search);
+      kept.delete('notice');
+      address = window.location.pathname + (kept.toString() ? '?' + kept.toString() : '');
+    }
+    link.href = base + '/login?next=' + encodeURIComponent(address);
     link.textContent = 'Log in again';
     liveLabel.textContent = (ENDED_TEXT[reason] || 'Session ended') + ' · ';
     liveLabel.appendChild(link);

@@ -8,7 +8,13 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminAuth, SESSION_COOKIE } from '../admin/admin-auth.js';
-import { ADMIN_TOKEN, startAdminReceiver } from '../admin/test-support/admin-test-receiver.js';
+import {
+  ADMIN_TOKEN,
+  order,
+  orderDelivery,
+  postDelivery,
+  startAdminReceiver,
+} from '../admin/test-support/admin-test-receiver.js';
 import { launchChromium } from '../test-support/chromium.js';
 import { TcpProxy } from '../test-support/tcp-proxy.js';
 import type { TestReceiver } from '../test-support/test-receiver.js';
@@ -79,6 +85,22 @@ describe('inspector page when its session ends (Chromium)', () => {
       watching.click('button[type="submit"]'),
     ]);
     await watching.waitForSelector('body[data-live="connected"]');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it("leaves an action's notice token out of the login link's way back (links never carry it on)", async () => {
+    const posted = await postDelivery(receiver, orderDelivery([order(1)]));
+    expect(posted.status).toBe(200);
+    const delivery = posted.body.deliveryId;
+    const { context } = await contextWithSession();
+    const watching = await openLive(context, `/ui/deliveries/${delivery}?notice=${'A'.repeat(24)}&reveal=1`);
+    const other = await openLive(context, '/ui');
+    await Promise.all([
+      other.waitForURL('**/ui/login'),
+      other.getByRole('button', { name: 'Log out' }).click(),
+    ]);
+    await expectEnded(watching, 'Logged out', `/ui/deliveries/${delivery}?reveal=1`);
     expect(problems).toEqual([]);
     await context.close();
   });
