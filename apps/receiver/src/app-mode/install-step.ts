@@ -182,35 +182,28 @@ export async function runInstallStep(
         )
           return 'not_due';
         if (ctx.config.shops.some((configShop) => configShop.name === shop))
-          return installConfigShop(ctx, shop);
+          return installConfigShop(ctx, shop, record.installedAt);
         let subscriptions: AppShopSubscription[];
         try {
           subscriptions = await subscribeShop(ctx, shop, signal, record.subscriptions);
         } catch (error) {
-          // Recorded under the lock: the next holder's outcome is written after this one.
-          return await recordFailure(ctx, shop, error);
+          // Recorded under the lock: the next holder's outcome is written after this one. Not over an
+          // install call recorded meanwhile (its step runs next, due at its own time).
+          return await recordFailure(ctx, shop, error, record.installedAt);
         }
-        // Read again before recording: an install call recorded since this step read the shop (the owner
-        // uninstalled and installed the app again while its API was called: ShopRenter deleted what this step
-        // registered before — assumed, A29) has a step of its own, which runs after this one and records the
-        // outcome. Recording this one would make that step find nothing due (onlyIfDueAt) and skip.
-        const latest = await ctx.appShops.get(shop);
-        if (
-          latest &&
-          latest.status !== 'uninstalled' &&
-          latest.installedAt.getTime() !== record.installedAt.getTime()
-        ) {
-          ctx.logger.info(
-            { shop },
-            "app install step ended unrecorded: the app was installed on the shop again while it ran; that install call's step registers the subscriptions",
-          );
-          return 'superseded';
-        }
+        // Recorded only if the shop's install time is still the one read above, checked in the write itself:
+        // an install call recorded since (the owner uninstalled and installed the app again while its API was
+        // called: ShopRenter deleted what this step registered before — assumed, A29) has a step of its own,
+        // which runs after this one and records the outcome. Recording this one would make that step find
+        // nothing due (onlyIfDueAt) and skip. (Before, a read before the write: an install call recorded
+        // between the two was overwritten.)
         const applied = await ctx.appShops.markInstalled(shop, {
           subscriptions: withBase(ctx.config, subscriptions),
           secretFingerprint: fingerprint,
           now: nowOf(ctx),
+          ifInstalledAt: record.installedAt,
         });
+        if (!applied && (await installedAgain(ctx, shop))) return 'superseded';
         // Not applied: the shop uninstalled the app during the API calls (the uninstall does not wait for the lock).
         if (applied)
           ctx.logger.info(
@@ -236,12 +229,18 @@ export async function runInstallStep(
  * delete the config's subscriptions at this receiver's URLs (and the next reconcile the app's). Recorded
  * installed without subscriptions, said once at warn.
  */
-async function installConfigShop(ctx: InstallStepContext, shop: string): Promise<InstallOutcome> {
+async function installConfigShop(
+  ctx: InstallStepContext,
+  shop: string,
+  ifInstalledAt: Date,
+): Promise<InstallOutcome> {
   const applied = await ctx.appShops.markInstalled(shop, {
     subscriptions: [],
     secretFingerprint: currentSecretFingerprint(ctx.config),
     now: nowOf(ctx),
+    ifInstalledAt,
   });
+  if (!applied && (await installedAgain(ctx, shop))) return 'superseded';
   ctx.logger.warn(
     { shop, code: 'app_install_config_shop' },
     `the app was installed on ${shop}, which is also in the config file's shops: that entry serves the shop (its handlers and subscriptions), so the install registered no subscription; remove ${shop} from shops (and restart) to serve it as an app install`,
@@ -262,7 +261,9 @@ async function recordFailure(
   ctx: InstallStepContext,
   shop: string,
   error: unknown,
-): Promise<'pending' | 'gone'> {
+  /** The install time of the record the step started from (see markStepFailed's `ifInstalledAt`). */
+  ifInstalledAt?: Date,
+): Promise<'pending' | 'gone' | 'superseded'> {
   if (error instanceof StoreShutdownWaitError) return cutShort(ctx, shop, error);
   let record: AppShopRecord | null;
   try {
@@ -282,7 +283,13 @@ async function recordFailure(
   const delayMs = Math.min(ctx.config.app?.retryIntervalSeconds ?? 60, 3600) * 1000 * 2 ** (failures - 1);
   const nextAttemptAt = new Date(nowOf(ctx).getTime() + Math.min(delayMs, MAX_BACKOFF_MS));
   try {
-    const recorded = await ctx.appShops.markStepFailed(shop, { reason, nextAttemptAt, now: nowOf(ctx) });
+    const recorded = await ctx.appShops.markStepFailed(shop, {
+      reason,
+      nextAttemptAt,
+      now: nowOf(ctx),
+      ...(ifInstalledAt ? { ifInstalledAt } : {}),
+    });
+    if (!recorded && ifInstalledAt && (await installedAgain(ctx, shop))) return 'superseded';
     await refreshRecord(ctx, shop);
     // Not recorded: the shop uninstalled the app during the step (the uninstall does not wait for the lock).
     // ShopRenter then refuses the app's token for it (assumed, A30): the failure is the uninstall, not the
@@ -316,6 +323,21 @@ function cutShort(ctx: InstallStepContext, shop: string, error: StoreShutdownWai
     "app install step cut short: the receiver is stopping and PostgreSQL did not answer, so its outcome is not written; a recorded install's step stays due in the store and the background retry takes it over (this receiver's next start, or another receiver on the same store); a re-registration runs again at the next start",
   );
   return 'pending';
+}
+
+/**
+ * A step's outcome was not recorded (its write's condition): true when an install call for the shop came
+ * since the step read it (not uninstalled: its install time is another) — that call's step records the
+ * outcome; said at info. False when the shop uninstalled the app meanwhile.
+ */
+async function installedAgain(ctx: InstallStepContext, shop: string): Promise<boolean> {
+  const latest = await ctx.appShops.get(shop);
+  if (!latest || latest.status === 'uninstalled') return false;
+  ctx.logger.info(
+    { shop },
+    "app install step ended unrecorded: the app was installed on the shop again while it ran; that install call's step registers the subscriptions",
+  );
+  return true;
 }
 
 async function refreshRecord(ctx: InstallStepContext, shop: string): Promise<void> {

@@ -138,20 +138,29 @@ export interface AppShopStore {
   /**
    * The token/subscription step succeeded: `subscriptions` are registered, their URLs signed with the
    * secret whose fingerprint is `secretFingerprint`; the failures in a row (`attempts`, the retry's backoff)
-   * start from zero again. Ignored (false) when the shop was uninstalled meanwhile.
+   * start from zero again. Ignored (false) when the shop was uninstalled meanwhile, or — with
+   * `ifInstalledAt`, the install time of the record the step read when it began — when the shop's install
+   * time is another: an install call came for it since (recordInstall), whose own step records the outcome.
+   * Checked in the same statement as the write, so an install call recorded at any moment before it is seen.
    */
   markInstalled(
     shop: string,
-    options: { subscriptions: AppShopSubscription[]; secretFingerprint: string; now?: Date },
+    options: {
+      subscriptions: AppShopSubscription[];
+      secretFingerprint: string;
+      now?: Date;
+      ifInstalledAt?: Date;
+    },
   ): Promise<boolean>;
   /**
    * The step failed: recorded with the reason and retried from `nextAttemptAt`, the status unchanged — a
    * pending install stays pending; an installed shop stays installed (the subscriptions its last successful
-   * step registered are still on the shop; recovery goes on). Ignored (false) when uninstalled.
+   * step registered are still on the shop; recovery goes on). Ignored (false) when uninstalled, or when the
+   * install time is not `ifInstalledAt` (as markInstalled).
    */
   markStepFailed(
     shop: string,
-    options: { reason: string; nextAttemptAt: Date; now?: Date },
+    options: { reason: string; nextAttemptAt: Date; now?: Date; ifInstalledAt?: Date },
   ): Promise<boolean>;
   /**
    * Uninstall: the shop becomes `uninstalled`, its subscriptions are forgotten, and its jobs that have

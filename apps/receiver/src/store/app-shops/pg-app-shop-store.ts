@@ -185,25 +185,36 @@ export class PgAppShopStore implements AppShopStore {
 
   async markInstalled(
     shop: string,
-    options: { subscriptions: AppShopSubscription[]; secretFingerprint: string; now?: Date },
+    options: {
+      subscriptions: AppShopSubscription[];
+      secretFingerprint: string;
+      now?: Date;
+      ifInstalledAt?: Date;
+    },
   ): Promise<boolean> {
     const result = await this.#query(
       `UPDATE app_shops SET status = 'installed', pending_reason = NULL, attempts = 0, next_attempt_at = NULL, subscriptions = $1::jsonb,
          secret_fingerprint = $2, updated_at = $3
-       WHERE shop = $4 AND status <> 'uninstalled'`,
-      [JSON.stringify(options.subscriptions), options.secretFingerprint, options.now ?? new Date(), shop],
+       WHERE shop = $4 AND status <> 'uninstalled' AND ($5::timestamptz IS NULL OR installed_at = $5::timestamptz)`,
+      [
+        JSON.stringify(options.subscriptions),
+        options.secretFingerprint,
+        options.now ?? new Date(),
+        shop,
+        options.ifInstalledAt ?? null,
+      ],
     );
     return result.rowCount === 1;
   }
 
   async markStepFailed(
     shop: string,
-    options: { reason: string; nextAttemptAt: Date; now?: Date },
+    options: { reason: string; nextAttemptAt: Date; now?: Date; ifInstalledAt?: Date },
   ): Promise<boolean> {
     const result = await this.#query(
       `UPDATE app_shops SET pending_reason = $1, attempts = attempts + 1, next_attempt_at = $2, updated_at = $3
-       WHERE shop = $4 AND status <> 'uninstalled'`,
-      [options.reason, options.nextAttemptAt, options.now ?? new Date(), shop],
+       WHERE shop = $4 AND status <> 'uninstalled' AND ($5::timestamptz IS NULL OR installed_at = $5::timestamptz)`,
+      [options.reason, options.nextAttemptAt, options.now ?? new Date(), shop, options.ifInstalledAt ?? null],
     );
     return result.rowCount === 1;
   }

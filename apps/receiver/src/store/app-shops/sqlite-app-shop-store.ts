@@ -38,6 +38,12 @@ interface Row {
 
 const ms = (date: Date | undefined) => (date ?? new Date()).getTime();
 
+/** The `(? IS NULL OR installed_at = ?)` parameters of a step's conditional record (AppShopStore.markInstalled). */
+const installedAtCondition = (ifInstalledAt: Date | undefined) => {
+  const at = ifInstalledAt?.getTime() ?? null;
+  return [at, at] as const;
+};
+
 function record(row: Row): AppShopRecord {
   return {
     shop: row.shop,
@@ -129,7 +135,12 @@ export class SqliteAppShopStore implements AppShopStore {
 
   markInstalled(
     shop: string,
-    options: { subscriptions: AppShopSubscription[]; secretFingerprint: string; now?: Date },
+    options: {
+      subscriptions: AppShopSubscription[];
+      secretFingerprint: string;
+      now?: Date;
+      ifInstalledAt?: Date;
+    },
   ): Promise<boolean> {
     return this.#tx(
       () =>
@@ -137,25 +148,36 @@ export class SqliteAppShopStore implements AppShopStore {
           .prepare(
             `UPDATE app_shops SET status = 'installed', pending_reason = NULL, attempts = 0, next_attempt_at = NULL, subscriptions = ?,
                secret_fingerprint = ?, updated_at = ?
-             WHERE shop = ? AND status <> 'uninstalled'`,
+             WHERE shop = ? AND status <> 'uninstalled' AND (? IS NULL OR installed_at = ?)`,
           )
-          .run(JSON.stringify(options.subscriptions), options.secretFingerprint, ms(options.now), shop)
-          .changes === 1,
+          .run(
+            JSON.stringify(options.subscriptions),
+            options.secretFingerprint,
+            ms(options.now),
+            shop,
+            ...installedAtCondition(options.ifInstalledAt),
+          ).changes === 1,
     );
   }
 
   markStepFailed(
     shop: string,
-    options: { reason: string; nextAttemptAt: Date; now?: Date },
+    options: { reason: string; nextAttemptAt: Date; now?: Date; ifInstalledAt?: Date },
   ): Promise<boolean> {
     return this.#tx(
       () =>
         this.#db
           .prepare(
             `UPDATE app_shops SET pending_reason = ?, attempts = attempts + 1, next_attempt_at = ?, updated_at = ?
-             WHERE shop = ? AND status <> 'uninstalled'`,
+             WHERE shop = ? AND status <> 'uninstalled' AND (? IS NULL OR installed_at = ?)`,
           )
-          .run(options.reason, options.nextAttemptAt.getTime(), ms(options.now), shop).changes === 1,
+          .run(
+            options.reason,
+            options.nextAttemptAt.getTime(),
+            ms(options.now),
+            shop,
+            ...installedAtCondition(options.ifInstalledAt),
+          ).changes === 1,
     );
   }
 

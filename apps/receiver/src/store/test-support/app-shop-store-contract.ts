@@ -85,6 +85,79 @@ export function defineAppShopStoreContract(engine: string, harness: AppShopStore
       expect(shop?.nextAttemptAt?.getTime()).toBe(at(90).getTime());
     });
 
+    it("records a step's outcome only while the install it started from is the shop's latest (ifInstalledAt)", async () => {
+      const { appShops } = await open();
+      const subscriptions = [{ event: 'order_confirm', id: 'a' }];
+      const first = await appShops.recordInstall('demo', { nextAttemptAt: at(60), now: T0 });
+      // An install call came since the step read the shop: its step records the outcome, not this one.
+      await appShops.recordInstall('demo', { nextAttemptAt: at(70), now: at(10) });
+      expect(
+        await appShops.markInstalled('demo', {
+          subscriptions,
+          secretFingerprint: 'aaaa',
+          now: at(11),
+          ifInstalledAt: first.installedAt,
+        }),
+      ).toBe(false);
+      expect(
+        await appShops.markStepFailed('demo', {
+          reason: 'token endpoint down',
+          nextAttemptAt: at(90),
+          now: at(11),
+          ifInstalledAt: first.installedAt,
+        }),
+      ).toBe(false);
+      const kept = await appShops.get('demo');
+      expect(kept).toMatchObject({
+        status: 'pending',
+        pendingReason: 'installing',
+        attempts: 0,
+        subscriptions: [],
+        secretFingerprint: null,
+      });
+      expect(kept?.nextAttemptAt?.getTime()).toBe(at(70).getTime());
+      // The newer install's step records it.
+      expect(
+        await appShops.markStepFailed('demo', {
+          reason: 'token endpoint down',
+          nextAttemptAt: at(90),
+          now: at(12),
+          ifInstalledAt: at(10),
+        }),
+      ).toBe(true);
+      expect(await appShops.get('demo')).toMatchObject({ pendingReason: 'token endpoint down', attempts: 1 });
+      expect(
+        await appShops.markInstalled('demo', {
+          subscriptions,
+          secretFingerprint: 'aaaa',
+          now: at(13),
+          ifInstalledAt: at(10),
+        }),
+      ).toBe(true);
+      expect(await appShops.get('demo')).toMatchObject({
+        status: 'installed',
+        pendingReason: null,
+        nextAttemptAt: null,
+        subscriptions,
+      });
+      // An installed shop's later step (a re-install call came meanwhile): the shop stays as recorded.
+      await appShops.recordInstall('demo', { nextAttemptAt: at(80), now: at(20) });
+      expect(
+        await appShops.markInstalled('demo', {
+          subscriptions: [],
+          secretFingerprint: 'bbbb',
+          now: at(21),
+          ifInstalledAt: at(10),
+        }),
+      ).toBe(false);
+      expect(await appShops.get('demo')).toMatchObject({
+        status: 'installed',
+        pendingReason: 'installing',
+        subscriptions,
+        secretFingerprint: 'aaaa',
+      });
+    });
+
     it('keeps an installed shop installed when a later step fails (re-install call, re-registration), and retries it', async () => {
       const { appShops } = await open();
       await appShops.recordInstall('demo', { appVersion: '1', nextAttemptAt: at(60), now: T0 });
