@@ -46,7 +46,25 @@ export function buildProgram(): Command {
   registerSandboxCommands(program);
   registerDemoCommand(program);
   program.on('command:*', (operands: string[]) => unknownCommand(program, operands[0] ?? ''));
+  program.hook('preAction', refuseEmptyShop);
   return program;
+}
+
+/**
+ * `--shop ""` (as `--shop "$SHOP"` with SHOP unset) is refused, not taken for "no --shop": that would
+ * act on the default shop (or SRHOOKS_SHOP's), which the command line did not name.
+ */
+async function refuseEmptyShop(_program: Command, action: Command): Promise<void> {
+  const shop: unknown = action.opts().shop;
+  // listen's --shop is a comma-separated list: `--shop ""` leaves it empty
+  const empty = Array.isArray(shop) ? shop.length === 0 : typeof shop === 'string' && shop.trim() === '';
+  if (!empty) return;
+  const { usageError } = await import('./cli-error.js');
+  throw usageError(
+    '--shop is empty',
+    "give the shop's name (--shop my-shop), or leave --shop out to use the default shop",
+    'invalid_shop_name',
+  );
 }
 
 /**
