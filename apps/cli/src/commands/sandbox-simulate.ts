@@ -6,7 +6,7 @@ import { productName } from '../cli-invocation.js';
 import { defineCommand } from '../command.js';
 import { assertShopName, shopSource } from '../config/shop-name.js';
 import { maskDeliveryUrl, maskDeliveryUrls } from '../delivery/mask-delivery-url.js';
-import { eventOfDeliveryUrl } from '../delivery/url-event.js';
+import { eventOfDeliveryUrl, slashAfterToken } from '../delivery/url-event.js';
 import { renderTable } from '../output/index.js';
 import { answerWithin } from '../request-limit.js';
 import { parseHttpUrl } from '../url-option.js';
@@ -180,6 +180,9 @@ async function waitForOutcomes(
  * sign it (it is running); no answer at all means nothing listens there; anything else is in REASON.
  */
 function failureHint(failed: readonly DeliverySummary[]): string {
+  if (failed.every((d) => d.status === 404 && slashAfterToken(d.url))) {
+    return `the receiver answered 404: the subscription's URL has a "/" after its token, which the receiver never takes; remove the trailing slash (srhooks webhooks update ID --url …, the ids in srhooks webhooks list)`;
+  }
   if (failed.every((d) => d.status === 404 && eventOfDeliveryUrl(d.url) !== undefined)) {
     return `the receiver answered 404: it did not sign that URL, which was made with another secret or for another shop or event; register the URL ${productName('listen')} prints, or one from srhooks url with the receiver's secret`;
   }

@@ -7,7 +7,7 @@ import { defineCommand } from '../command.js';
 import { buildPayload } from '../delivery/build-payload.js';
 import { maskDeliveryUrl } from '../delivery/mask-delivery-url.js';
 import { postDelivery } from '../delivery/post-delivery.js';
-import { eventOfDeliveryUrl } from '../delivery/url-event.js';
+import { eventOfDeliveryUrl, slashAfterToken } from '../delivery/url-event.js';
 import { unknownEventError } from '../event-name.js';
 import { parseHttpUrl } from '../url-option.js';
 
@@ -79,7 +79,7 @@ export const triggerCommand = defineCommand<TriggerOptions, TriggerResult>({
       body: encoded.body,
       ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
     });
-    if (response.status === 404 && urlEvent !== undefined && new URL(to).pathname.endsWith('/')) {
+    if (response.status === 404 && slashAfterToken(to)) {
       context.output.info(
         'hint: a srhooks receiver answers 404 to a delivery URL with a "/" after its token: remove the trailing slash',
       );

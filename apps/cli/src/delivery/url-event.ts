@@ -20,6 +20,15 @@ export function eventOfDeliveryUrl(url: string): WebhookEvent | undefined {
 }
 
 /**
+ * Whether `url` is a signed receiver URL (`…/hooks/{shop}/{event}/{token}`) with a `/` after its
+ * token, which the receiver answers 404 (it routes only `…/{token}`).
+ */
+export function slashAfterToken(url: string): boolean {
+  if (eventOfDeliveryUrl(url) === undefined) return false;
+  return new URL(url).pathname.endsWith('/');
+}
+
+/**
  * Refuses a signed receiver URL (`…/hooks/{shop}/{event}/{token}`) with a `/` after its token: the
  * receiver routes only `…/{token}` and answers 404 to `…/{token}/`, so every delivery to it would be
  * lost (ShopRenter does not resend). Also refuses one made for another shop or event

@@ -7,13 +7,14 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createShopRenterClient } from '@srhooks/client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, tempConfigDir } from '../../test-support/run-cli.js';
 import { startTestReceiver, type TestReceiver } from '../../test-support/test-receiver.js';
-import { loggedInTestSandbox } from '../../test-support/test-sandbox.js';
+import { loggedInTestSandbox, TEST_CLIENT } from '../../test-support/test-sandbox.js';
 
 const config = tempConfigDir();
-loggedInTestSandbox(config);
+const sandbox = loggedInTestSandbox(config);
 const TOKEN = 'SlashTokAbCdEfGhIjKlMnOpQrStUvWxYz012345678';
 const SIGNED = `https://hooks.example.com/hooks/acme/order_confirm/${TOKEN}`;
 const MASKED = 'https://hooks.example.com/hooks/acme/order_confirm/Slas…';
@@ -98,5 +99,24 @@ describe('a signed receiver URL with a trailing slash', () => {
       'remove the trailing slash: https://hooks.example.com/hooks/acme/abandoned_cart/Slas…',
     );
     expect(await listed()).toEqual(before);
+  });
+
+  it("sandbox order's failure line names the slash of a subscription made before (or by another tool)", async () => {
+    if (!receiver) throw new Error('the first test starts the receiver');
+    const client = createShopRenterClient({
+      shop: 'acme',
+      auth: { clientId: TEST_CLIENT.clientId, clientSecret: TEST_CLIENT.clientSecret },
+      apiUrl: sandbox().apiUrlTemplate,
+      tokenUrl: sandbox().tokenUrlTemplate,
+      rateLimit: false,
+    });
+    const url = `${receiver.deliveryUrl({ shop: 'acme', event: 'newsletter_subscribe' })}/`;
+    await client.webhooks.create({ event: 'newsletter_subscribe', url });
+    const run = await cli('sandbox', 'subscribe', '--shop', 'acme', '--sandbox-url', sandbox().url);
+    expect(run.code).toBe(3);
+    expect(run.stdout).toContain(
+      `(the receiver answered 404: the subscription's URL has a "/" after its token, which the receiver never takes; remove the trailing slash (srhooks webhooks update ID --url …, the ids in srhooks webhooks list))`,
+    );
+    expect(run.stdout).not.toContain('did not sign');
   });
 });
