@@ -5,7 +5,11 @@ import { runLazily } from './run-lazily.js';
 import { parseTimeout, TIMEOUT_FLAG } from './timeout-option.js';
 
 function wholeNumber(value: string): number {
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('must be a whole number');
+  // "-1" is a whole number too: say the bound and the way to no delay
+  if (!/^\d+$/.test(value))
+    throw new InvalidArgumentError(
+      'must be a whole number, at least 1 (leave --delay out to deliver at once)',
+    );
   return Number(value);
 }
 

@@ -61,7 +61,10 @@ function checkDelay(flags: WebhookFlags): WebhookSpec['delay'] | undefined {
     throw usageError(`--delay-unit must be day or hour, got "${unit}"`);
   }
   if (!Number.isInteger(flags.delay) || flags.delay < 1) {
-    throw usageError(`--delay must be a whole number of ${unit}s, at least 1`);
+    throw usageError(
+      `--delay must be a whole number of ${unit}s, at least 1`,
+      'leave --delay out to deliver at once',
+    );
   }
   // The contracts' rule (A24), said in the flags' words rather than the client's (input.delay).
   if (flags.delay * (unit === 'day' ? 24 : 1) > MAX_WEBHOOK_DELAY_HOURS) {
