@@ -1,3 +1,4 @@
+import { badHostError } from '../bad-host.js';
 import { CliError, EXIT_CODES, usageError } from '../cli-error.js';
 import { cliPrefix } from '../cli-invocation.js';
 import { defineCommand } from '../command.js';
@@ -155,11 +156,7 @@ export const sandboxCommand = defineCommand<SandboxOptions, SandboxResult>({
         throw portInUseError(port);
       }
       if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EADDRNOTAVAIL') {
-        throw usageError(
-          `--host "${options.host}" is not an address of this machine (${code})`,
-          'leave --host out (127.0.0.1), or give one of its addresses (0.0.0.0: all of them)',
-          'bad_host',
-        );
+        throw badHostError(String(options.host), code);
       }
       if ((error as Error).name === 'SandboxConfigError')
         throw sandboxFileError(error as Error, options) ?? usageError((error as Error).message);

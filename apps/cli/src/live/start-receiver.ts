@@ -1,5 +1,5 @@
 import type { BuildReceiverOptions, ReceiverConfigInput } from '@srhooks/receiver';
-import { usageError } from '../cli-error.js';
+import { badHostError } from '../bad-host.js';
 import { portInUseError } from '../config/port-in-use.js';
 import type { Receiver } from './receiver-types.js';
 
@@ -45,11 +45,7 @@ export async function startEmbeddedReceiver(
       throw portInUseError(config.port);
     }
     if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EADDRNOTAVAIL') {
-      throw usageError(
-        `--host "${config.host}" is not an address of this machine (${code})`,
-        'leave --host out (127.0.0.1), or give one of its addresses (0.0.0.0: all of them)',
-        'bad_host',
-      );
+      throw badHostError(String(config.host), code);
     }
     throw error;
   }
