@@ -1,7 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ensureBuiltMain, RECEIVER_ROOT } from '../../test-support/built-main.js';
 import { StoreConfigError, StoreConflictError, StoreUnavailableError } from '../store-errors.js';
 import { SqliteStore } from './sqlite-store.js';
 import { deserializeError, serializeError } from './writer-protocol.js';
@@ -148,4 +151,35 @@ describe('errors across the thread boundary', () => {
       });
     }
   });
+});
+
+describe('SqliteWriterThread.close with a call in flight', () => {
+  // The thread is referenced while it closes: an answer arriving meanwhile used to unreference it (no call
+  // pending), so a process with nothing else to do (a `srhooks listen` whose port was taken, after the
+  // background search text rebuild had sent its first page) ended with exit code 13 (a top-level await
+  // never settled) before the thread had exited, and its error message was never printed.
+  it('keeps the process alive until the thread has exited', () => {
+    ensureBuiltMain();
+    const store = pathToFileURL(join(RECEIVER_ROOT, 'dist/store/sqlite/sqlite-store.js')).href;
+    const script = `
+      import { SqliteStore } from ${JSON.stringify(store)};
+      const store = new SqliteStore({ file: process.env.SRHOOKS_TEST_DB });
+      await store.migrate();
+      const call = store.recordSearchTextVersions(1).then(() => 'answered', (error) => error.code);
+      await store.close();
+      console.log('closed', await call);
+    `;
+    const file = join(dir, 'close-with-a-call-in-flight.mjs');
+    writeFileSync(file, script);
+    const child = spawnSync(process.execPath, [file], {
+      env: { PATH: process.env.PATH, SRHOOKS_TEST_DB: join(dir, 'closing.db') },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect({ status: child.status, stdout: child.stdout.trim(), stderr: child.stderr }).toEqual({
+      status: 0,
+      stdout: 'closed answered',
+      stderr: '',
+    });
+  }, 90_000);
 });

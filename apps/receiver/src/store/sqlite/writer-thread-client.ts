@@ -205,7 +205,9 @@ export class SqliteWriterThread {
         outcome.ok ? settle.resolve(outcome.value) : settle.reject(deserializeError(outcome.error)),
       );
     }
-    if (this.#pending.size === 0) this.#worker?.unref();
+    // Unreferenced once no call waits, unless closing: the close awaits the thread's exit, and an
+    // unreferenced thread would let a process with nothing else to do end first (exit code 13).
+    if (this.#pending.size === 0 && !this.#closing) this.#worker?.unref();
   }
 
   #exited(worker: Worker, code: number): void {
