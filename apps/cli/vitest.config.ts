@@ -13,11 +13,10 @@ export default defineConfig({
     // more CPU importing than testing on 2 cores). Files must not leak state: env changes are
     // restored, servers closed, globals namespaced per file.
     isolate: false,
-    // Four such workers, whatever the core count (vitest's default is cores - 1: one on 2 cores). Much
-    // of the suite waits on the CLI processes it spawns and the servers they talk to (and on the
-    // sandbox's 3 requests/second): 258 s wall for 205 CPU s with one worker, 166 s wall for 204 CPU s
-    // with three; in CI it is the longest suite, so a fourth file at a time shortens the whole run.
-    maxWorkers: 4,
+    // Three such workers, whatever the core count (vitest's default is cores - 1: one on 2 cores). Much
+    // of the suite waits on the CLI processes it spawns and the servers they talk to: 258 s wall for
+    // 205 CPU s with one worker, 166 s wall for 204 CPU s with three.
+    maxWorkers: 3,
     // the tests spawn the bundled CLI (dist/cli.js); the global setup builds it when stale
     globalSetup: ['./src/test-support/build-cli.global-setup.ts'],
     // empties what one file collects (seenOutput) before the next file: the files share a module cache
