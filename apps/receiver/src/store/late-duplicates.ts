@@ -12,6 +12,7 @@
  * erased itself), after 1 s, doubling up to a minute, until it succeeds; and every store runs that sweep
  * once its schema is migrated (a start after a crash).
  */
+import { BackgroundRetry } from './background-retry.js';
 import type { ErasureOptions, ErasureResult } from './types/erasure-types.js';
 import type { IngestedEvent } from './types/ingest-types.js';
 import type { EventDetail } from './types/read-types.js';
@@ -79,18 +80,21 @@ export const LATE_DUPLICATE_MAX_RETRY_MS = 60_000;
 /**
  * A store's late-duplicate erasure: right after each store of a delivery ({@link afterStored}), and by a
  * sweep when that failed, or when the store's schema was just migrated ({@link sweepSoon}), retried while
- * it fails. Timers do not keep the process alive; {@link close} ends them.
+ * it fails (background-retry.ts: a duplicate stored while a sweep runs gets one more sweep after it).
+ * Timers do not keep the process alive; {@link close} ends them.
  */
 export class LateDuplicateEraser {
   readonly #store: LateDuplicateStore;
-  #timer: NodeJS.Timeout | null = null;
-  #retryMs = LATE_DUPLICATE_FIRST_RETRY_MS;
-  #sweeping = false;
-  #again = false;
-  #closed = false;
+  readonly #sweeps: BackgroundRetry;
 
   constructor(store: LateDuplicateStore) {
     this.#store = store;
+    this.#sweeps = new BackgroundRetry(
+      async () => {
+        await sweepLateDuplicates(store);
+      },
+      { firstRetryMs: LATE_DUPLICATE_FIRST_RETRY_MS, maxRetryMs: LATE_DUPLICATE_MAX_RETRY_MS },
+    );
   }
 
   /**
@@ -105,7 +109,7 @@ export class LateDuplicateEraser {
       try {
         await eraseLateDuplicates(this.#store, result.events);
       } catch {
-        this.#schedule(LATE_DUPLICATE_FIRST_RETRY_MS);
+        this.#sweeps.request(LATE_DUPLICATE_FIRST_RETRY_MS);
       }
       return result;
     });
@@ -113,41 +117,10 @@ export class LateDuplicateEraser {
 
   /** A sweep in the background, now (retried while it fails). */
   sweepSoon(): void {
-    this.#schedule(0);
+    this.#sweeps.request(0);
   }
 
   close(): void {
-    this.#closed = true;
-    if (this.#timer !== null) clearTimeout(this.#timer);
-    this.#timer = null;
-  }
-
-  #schedule(delayMs: number): void {
-    if (this.#closed) return;
-    if (this.#sweeping) {
-      // The running sweep may have read its page before this duplicate was stored: one more after it.
-      this.#again = true;
-      return;
-    }
-    if (this.#timer !== null) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = null;
-      this.#sweeping = true;
-      this.#again = false;
-      sweepLateDuplicates(this.#store).then(
-        () => {
-          this.#sweeping = false;
-          this.#retryMs = LATE_DUPLICATE_FIRST_RETRY_MS;
-          if (this.#again) this.#schedule(0);
-        },
-        () => {
-          this.#sweeping = false;
-          const wait = this.#retryMs;
-          this.#retryMs = Math.min(this.#retryMs * 2, LATE_DUPLICATE_MAX_RETRY_MS);
-          this.#schedule(wait);
-        },
-      );
-    }, delayMs);
-    this.#timer.unref();
+    this.#sweeps.close();
   }
 }

@@ -14,6 +14,7 @@
  * 13), and a change of the rule without one (phone numbers in three groups, `30/123-45-67`) left stored
  * events unfindable by the forms it added.
  */
+import { BackgroundRetry } from './background-retry.js';
 import type { SearchTextPage, SearchTextRebuildResult } from './stored-search-text.js';
 import { SEARCH_TEXT_VERSION, searchTextRebuild } from './stored-search-text.js';
 
@@ -32,8 +33,7 @@ export const SEARCH_REBUILD_MAX_RETRY_MS = 60_000;
 
 export class SearchTextRebuilder {
   readonly #store: SearchTextRebuildStore;
-  #timer: NodeJS.Timeout | null = null;
-  #retryMs = SEARCH_REBUILD_FIRST_RETRY_MS;
+  readonly #passes: BackgroundRetry;
   #started = false;
   #closed = false;
   /** Where a failed pass goes on from. */
@@ -47,6 +47,10 @@ export class SearchTextRebuilder {
 
   constructor(store: SearchTextRebuildStore) {
     this.#store = store;
+    this.#passes = new BackgroundRetry(() => this.#pass(), {
+      firstRetryMs: SEARCH_REBUILD_FIRST_RETRY_MS,
+      maxRetryMs: SEARCH_REBUILD_MAX_RETRY_MS,
+    });
     this.#done = new Promise((resolve) => {
       this.#resolve = resolve;
     });
@@ -56,7 +60,7 @@ export class SearchTextRebuilder {
   start(): void {
     if (this.#started || this.#closed) return;
     this.#started = true;
-    this.#schedule(0);
+    this.#passes.request(0);
   }
 
   /**
@@ -73,24 +77,7 @@ export class SearchTextRebuilder {
    */
   close(): void {
     this.#closed = true;
-    if (this.#timer !== null) clearTimeout(this.#timer);
-    this.#timer = null;
-  }
-
-  #schedule(delayMs: number): void {
-    if (this.#closed) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = null;
-      this.#pass().then(
-        () => {},
-        () => {
-          const wait = this.#retryMs;
-          this.#retryMs = Math.min(this.#retryMs * 2, SEARCH_REBUILD_MAX_RETRY_MS);
-          this.#schedule(wait);
-        },
-      );
-    }, delayMs);
-    this.#timer.unref();
+    this.#passes.close();
   }
 
   async #pass(): Promise<void> {
@@ -109,7 +96,7 @@ export class SearchTextRebuilder {
       const page = await this.#store.rebuildSearchTextPage(from, this.#after);
       this.#rows += page.read;
       this.#rewritten += page.rewritten;
-      this.#retryMs = SEARCH_REBUILD_FIRST_RETRY_MS;
+      this.#passes.progressed();
       if (page.last === null) break;
       this.#after = page.last;
       // The event loop is free between pages (requests, the worker's store calls).
