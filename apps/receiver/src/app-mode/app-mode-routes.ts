@@ -113,16 +113,10 @@ const plugin: FastifyPluginAsync = async (app) => {
     ...(lockAcquisition ? { boundLockAcquisition: (acquiring) => lockAcquisition.taken(acquiring) } : {}),
   };
   // Install calls' steps and the background retry's share one bound (each holds a lock connection with
-  // PostgreSQL; install-step-turns.ts). On close the retry stops reading due shops first, then the steps
-  // still waiting their turn are not started and those running (an install call's that outlived the call, a
-  // retry's) finish before the store closes, at most the shutdown timeout.
+  // PostgreSQL; install-step-turns.ts), and so does the start-up re-registration below.
   const turns = new InstallStepTurns(app.log);
   const stopRetry = startInstallRetry(ctx, turns);
   const installCalls = new InstallCallSteps(ctx, turns, appConfig.installWaitSeconds * 1000);
-  app.addHook('onClose', async () => {
-    await stopRetry();
-    await turns.settled(app.config.shutdownTimeoutMs);
-  });
 
   // Installed shops whose subscriptions are not signed with the newest URL secret (a rotation `new,old`, or
   // a secret replaced outright) move to URLs signed with it — the install step again, in the background, one
@@ -133,9 +127,27 @@ const plugin: FastifyPluginAsync = async (app) => {
   app.addHook('onReady', async () => {
     resubscribing = resubscribeAtStartUp(ctx, turns, app.log, () => stopped);
   });
+  // On close (one hook: fastify runs onClose hooks one after the other, the last added first) the
+  // re-registration starts no further shop and the retry stops reading due shops; then the steps still
+  // waiting their turn are not started and those running (an install call's that outlived the call, a
+  // retry's, the re-registration's) finish before the store closes — at most the shutdown timeout, which
+  // bounds the wait for the re-registration's end too: its running step is one of those steps, and one still
+  // waiting on the shop's API (or on another receiver's install lock, up to the lock's hold limit) is left to
+  // the store's close, as the others are (turns.settled). Before, the re-registration was waited for with
+  // no limit, ahead of the rest.
   app.addHook('onClose', async () => {
     stopped = true;
-    await resubscribing;
+    const startedAt = Date.now();
+    await stopRetry();
+    const [, reRegistration] = await Promise.all([
+      turns.settled(app.config.shutdownTimeoutMs),
+      endedWithin(resubscribing, app.config.shutdownTimeoutMs - (Date.now() - startedAt)),
+    ]);
+    if (reRegistration === 'timeout')
+      app.log.warn(
+        { code: 'app_reregistration_left', waitedMs: app.config.shutdownTimeoutMs },
+        "app mode's start-up re-registration still running at shutdown (a step waiting on a shop's API or install lock): left; the shops it had not re-registered are re-registered at the next start",
+      );
   });
 
   /**
@@ -447,5 +459,22 @@ const plugin: FastifyPluginAsync = async (app) => {
   // 4. Payment API notifications (payment-notification-route.ts).
   await registerPaymentNotificationRoute(app, appConfig, appShops);
 };
+
+/** Whether `work` settled within `timeoutMs` (at least 0: then only if it has already settled). */
+async function endedWithin(work: Promise<unknown>, timeoutMs: number): Promise<'ended' | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), Math.max(0, timeoutMs));
+  });
+  const settled = work.then(
+    () => 'ended' as const,
+    () => 'ended' as const,
+  );
+  try {
+    return await Promise.race([settled, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export const appModeRoute: ReceiverRoutePlugin = { name: 'app-mode', plugin };
