@@ -1,13 +1,12 @@
 import { formatDuration } from '@srhooks/contracts/duration';
 import type { AdminTargetOptions } from '../admin-api/admin-api-client.js';
 import { CliError, EXIT_CODES, usageError } from '../cli-error.js';
-import { productName } from '../cli-invocation.js';
 import { defineCommand } from '../command.js';
 import { assertShopName, shopSource } from '../config/shop-name.js';
 import { parseHttpUrl } from '../url-option.js';
 import { askInstallStatus, INSTALLING, type InstallStatus } from './app-install-outcome.js';
-import { DEFAULT_SANDBOX_PORT } from './sandbox.js';
 import { askSandbox, notASandbox, unknownShopHint } from './sandbox-answer.js';
+import { resolveSandboxBase } from './sandbox-url.js';
 
 export interface AppFlowOptions extends AdminTargetOptions {
   action: 'install' | 'uninstall';
@@ -125,13 +124,7 @@ export const appFlowCommand = defineCommand<AppFlowOptions, AppFlowResult>({
   async run(options, context) {
     const shop = options.shop ?? context.env.SRHOOKS_SANDBOX_SHOP ?? 'demo';
     assertShopName(shop, shopSource(options.shop, 'SRHOOKS_SANDBOX_SHOP'));
-    const base =
-      options.sandboxUrl ?? context.env.SRHOOKS_SANDBOX_URL ?? `http://127.0.0.1:${DEFAULT_SANDBOX_PORT}`;
-    parseHttpUrl(
-      options.sandboxUrl === undefined ? 'SRHOOKS_SANDBOX_URL' : '--sandbox-url',
-      base,
-      `e.g. ${options.sandboxUrl === undefined ? 'SRHOOKS_SANDBOX_URL=' : '--sandbox-url '}http://127.0.0.1:${DEFAULT_SANDBOX_PORT} (the URL ${productName('sandbox')} printed)`,
-    );
+    const { url: base } = await resolveSandboxBase(options.sandboxUrl, shop, context.env, context.output);
     if (options.action === 'install') {
       // Checked before the flow: the receiver asked afterwards how the install ended.
       const receiver = options.receiver ?? (context.env.SRHOOKS_RECEIVER_URL?.trim() || undefined);

@@ -9,10 +9,10 @@ import { maskDeliveryUrl, maskDeliveryUrls } from '../delivery/mask-delivery-url
 import { eventOfDeliveryUrl, slashAfterToken } from '../delivery/url-event.js';
 import { renderTable } from '../output/index.js';
 import { answerWithin } from '../request-limit.js';
-import { parseHttpUrl } from '../url-option.js';
+
 import { DEFAULT_REQUEST_TIMEOUT_MS } from '../wiring/timeout-option.js';
-import { DEFAULT_SANDBOX_PORT } from './sandbox.js';
 import { askSandbox, notASandbox, sandboxLimit, unknownShopHint } from './sandbox-answer.js';
+import { resolveSandboxBase } from './sandbox-url.js';
 
 /** What the sandbox can be asked to make happen (its `/{shop}/_sandbox/…` admin routes). */
 export type SandboxAction = 'order' | 'status' | 'cart' | 'subscribe' | 'unsubscribe';
@@ -237,13 +237,7 @@ export const sandboxSimulateCommand = defineCommand<SandboxSimulateOptions, Sand
   async run(options, context) {
     const shop = options.shop ?? context.env.SRHOOKS_SANDBOX_SHOP ?? 'demo';
     assertShopName(shop, shopSource(options.shop, 'SRHOOKS_SANDBOX_SHOP'));
-    const base =
-      options.sandboxUrl ?? context.env.SRHOOKS_SANDBOX_URL ?? `http://127.0.0.1:${DEFAULT_SANDBOX_PORT}`;
-    parseHttpUrl(
-      options.sandboxUrl === undefined ? 'SRHOOKS_SANDBOX_URL' : '--sandbox-url',
-      base,
-      `e.g. ${options.sandboxUrl === undefined ? 'SRHOOKS_SANDBOX_URL=' : '--sandbox-url '}http://127.0.0.1:${DEFAULT_SANDBOX_PORT} (the URL ${productName('sandbox')} printed)`,
-    );
+    const { url: base } = await resolveSandboxBase(options.sandboxUrl, shop, context.env, context.output);
     const { path, body } = route(options, shop);
     const answer = await askSandbox(base, { method: 'POST', path, body, timeoutMs: options.timeout });
     const parsed = answer.body;

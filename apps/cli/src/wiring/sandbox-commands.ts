@@ -33,7 +33,7 @@ function wholeSeconds(value: string): number {
 
 const SANDBOX_URL_OPTION = [
   '--sandbox-url <url>',
-  'the running sandbox (default: SRHOOKS_SANDBOX_URL, else http://127.0.0.1:8787)',
+  'the running sandbox (default: SRHOOKS_SANDBOX_URL, else the sandbox your srhooks login points at, else http://127.0.0.1:8787)',
 ] as const;
 const SHOP_OPTION = ['--shop <name>', 'sandbox shop (default demo)'] as const;
 const NO_WAIT_OPTION = [
