@@ -23,21 +23,30 @@ describe('app mode: many shops installing at once', () => {
     if (!appShops) throw new Error('app mode is on in this fixture');
     let holding = 0;
     let most = 0;
+    let finished = 0;
     const withInstallLock = appShops.withInstallLock.bind(appShops);
     appShops.withInstallLock = (shop, work, options) => {
       holding += 1;
       most = Math.max(most, holding);
       return withInstallLock(shop, work, options).finally(() => {
         holding -= 1;
+        finished += 1;
       });
     };
-    for (const shop of SHOPS) f.sandbox.setFaults(shop, { latencyMs: 300 });
+    // Each API call of a step takes 1.5 s: a step takes about 3 s, the last of three turns ends about 9 s
+    // after the calls, while an owner waits installWaitSeconds (0.5 s) and about 1.5 s in all on a quiet
+    // machine.
+    for (const shop of SHOPS) f.sandbox.setFaults(shop, { latencyMs: 1500 });
 
     const startedAt = Date.now();
     const reports = await Promise.all(SHOPS.map((shop) => f.sandbox.apps.install(APP_ID, shop)));
     expect(reports.map((report) => report.install.status)).toEqual(SHOPS.map(() => 302));
-    // the owners wait installWaitSeconds at most, not for the steps queued ahead of theirs
-    expect(Date.now() - startedAt).toBeLessThan(5000);
+    // The owners wait installWaitSeconds at most, not for their steps nor the steps queued ahead of theirs:
+    // when the last owner is answered, steps are still to finish (a count, not a time: a loaded machine
+    // slows the answers, and a time bound close to the queue's length failed at load 18). A generous time
+    // bound besides, for an owner kept waiting in some other way.
+    expect(finished).toBeLessThan(SHOPS.length);
+    expect(Date.now() - startedAt).toBeLessThan(30_000);
 
     for (const shop of SHOPS) {
       const row = await shopRowWhen(f.baseUrl, shop, (r) => r.status === 'installed', 60_000);
@@ -46,5 +55,5 @@ describe('app mode: many shops installing at once', () => {
     }
     expect(most).toBeGreaterThan(1);
     expect(most).toBeLessThanOrEqual(MAX_CONCURRENT_INSTALL_STEPS);
-  }, 90_000);
+  }, 120_000);
 });
