@@ -10,16 +10,8 @@ import {
   StoreUnavailableError,
   StoreVersionError,
 } from '../store-errors.js';
-import { SEARCH_TEXT_RULES, SEARCH_TEXT_VERSION } from '../stored-search-text.js';
 import { NAMED_EVENTS } from '../test-support/name-order-migration.js';
-import {
-  CONTACT_CUSTOMER,
-  CONTACT_EVENTS,
-  type ContactEvent,
-  GROUPED_PHONE_EVENTS,
-  SEVERAL_PHONES_EVENTS,
-  TWO_PHONES,
-} from '../test-support/search-text-migration.js';
+import { searchTextMigrationCases } from '../test-support/search-text-migration-cases.js';
 import { defineStoreContract, expectGroupCommit, jsonDelivery } from '../test-support/store-contract.js';
 import { PgStore } from './pg-store.js';
 import { pgText } from './pg-text.js';
@@ -230,203 +222,48 @@ describe('PgStore', () => {
     }
   });
 
-  /**
-   * A schema as a receiver before `version` left it: `contacts` stored with their `before` search text
-   * and the migration not yet recorded; the store returned migrates it.
-   */
-  async function migratedFromBefore(version: number, contacts: readonly ContactEvent[]): Promise<PgStore> {
-    const schema = nextSchema();
-    const first = new PgStore({ url, schema, poolSize: 1 });
-    await first.migrate();
-    await first.ingest(
-      jsonDelivery(),
-      contacts.map((contact) => contact.event),
-      [],
-    );
-    await first.close();
+  /** A query on the server, the store closed. */
+  async function query<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     try {
-      await client.query(
+      return (await client.query<R>(text, values)).rows;
+    } finally {
+      await client.end();
+    }
+  }
+
+  searchTextMigrationCases({
+    migrations: { contacts: 12, severalPhones: 13 },
+    newPlace: nextSchema,
+    open: (schema) => new PgStore({ url, schema, poolSize: 1 }),
+    async searchTexts(schema) {
+      const rows = await query<{ subject_id: string; search_text: string }>(
+        `SELECT subject_id, search_text FROM "${schema}".events`,
+      );
+      return new Map(rows.map((row) => [row.subject_id, row.search_text]));
+    },
+    async setSearchTexts(schema, texts) {
+      await query(
         `UPDATE "${schema}".events AS e SET search_text = x.search_text
            FROM unnest($1::text[], $2::text[]) AS x (subject, search_text) WHERE e.subject_id = x.subject`,
-        [contacts.map((contact) => contact.event.subjectId), contacts.map((contact) => contact.before)],
+        [texts.map((entry) => entry.subjectId), texts.map((entry) => entry.text)],
       );
-      await client.query(`DELETE FROM "${schema}".schema_migrations WHERE version = $1`, [version]);
-    } finally {
-      await client.end();
-    }
-    const second = new PgStore({ url, schema, poolSize: 1 });
-    await second.migrate();
-    return second;
-  }
-
-  it("migration 12 composes stored events' search texts again: an event stored before is found by e-mail and phone", async () => {
-    // Order numbers and names only, as a receiver before version 12 wrote them.
-    const second = await migratedFromBefore(12, CONTACT_EVENTS);
-    try {
-      for (const q of [
-        'kovacs.eva@gmail.com',
-        'KOVACS.EVA',
-        '30/123-4567',
-        '06-30-123-4567',
-        '36301234567',
-      ]) {
-        const found = (await second.listEvents({ q })).items.map((event) => event.subjectId);
-        expect({ q, found }).toEqual({ q, found: [CONTACT_CUSTOMER.event.subjectId] });
-      }
-      expect((await second.listEvents({ q: 'szabo1004@example.hu' })).items).toHaveLength(1);
-      expect((await second.listEvents({ q: '+36 20 100 1004' })).items).toHaveLength(1);
-      expect((await second.listEvents({ q: 'toth' })).items.map((event) => event.subjectId)).toEqual(['p1']);
-    } finally {
-      await second.close();
-    }
-  });
-
-  it('migration 13 composes again the search texts of phone fields with several numbers: a bare second number is found', async () => {
-    // A bare number beside a prefixed one not indexed, as version 12 wrote it.
-    const second = await migratedFromBefore(13, SEVERAL_PHONES_EVENTS);
-    try {
-      for (const q of ['+36 20 987 6543', '20/987-6543', '06 1 234 5678']) {
-        const found = (await second.listEvents({ q })).items.map((event) => event.subjectId);
-        expect({ q, found }).toEqual({ q, found: [TWO_PHONES.event.subjectId] });
-      }
-      // An event with one number is not looked at: its (deliberately stale) text is as it was.
-      expect((await second.listEvents({ q: '30/123-4567' })).items).toEqual([]);
-    } finally {
-      await second.close();
-    }
-  });
-
-  /**
-   * A store whose search texts search text rule 1 composed (a phone number in three groups among other
-   * words of the phone field not indexed), as a receiver before the rule had versions left it: rows set
-   * the way it wrote them, and no `search_text_versions` (schema below 27). `recordedAt`: instead, keep
-   * the table and record only the versions up to this one.
-   */
-  async function storeOfRule1(recordedAt?: number): Promise<string> {
-    const schema = nextSchema();
-    const first = new PgStore({ url, schema, poolSize: 1 });
-    await first.migrate();
-    // A new store is at the newest rule: no pass (the rows are set below as rule 1 wrote them).
-    expect(await first.searchTextsRebuilt()).toBeNull();
-    await first.ingest(
-      jsonDelivery(),
-      GROUPED_PHONE_EVENTS.map((contact) => contact.event),
-      [],
-    );
-    await first.close();
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      for (const contact of GROUPED_PHONE_EVENTS) {
-        const { rows } = await client.query<{ search_text: string }>(
-          `SELECT search_text FROM "${schema}".events WHERE subject_id = $1`,
-          [contact.event.subjectId],
-        );
-        // What the newest rule composed is rule 1's text and the number rule 2 found.
-        expect(rows[0]?.search_text).toBe(
-          `${contact.before} | ${contact.rule2Phone ?? '#7#0#5#5#5#1#2#3#4#'}`,
-        );
-        await client.query(`UPDATE "${schema}".events SET search_text = $1 WHERE subject_id = $2`, [
-          contact.before,
-          contact.event.subjectId,
-        ]);
-      }
+    },
+    async forgetMigration(schema, version) {
+      await query(`DELETE FROM "${schema}".schema_migrations WHERE version = $1`, [version]);
+    },
+    async forgetSearchTextVersions(schema, recordedAt) {
       if (recordedAt === undefined) {
-        await client.query(`DROP TABLE IF EXISTS "${schema}".search_text_versions`);
-        await client.query(`DELETE FROM "${schema}".schema_migrations WHERE version >= 27`);
+        // the schema below 27
+        await query(`DROP TABLE IF EXISTS "${schema}".search_text_versions`);
+        await query(`DELETE FROM "${schema}".schema_migrations WHERE version >= 27`);
       } else {
-        await client.query(`DELETE FROM "${schema}".search_text_versions WHERE version > $1`, [recordedAt]);
+        await query(`DELETE FROM "${schema}".search_text_versions WHERE version > $1`, [recordedAt]);
       }
-    } finally {
-      await client.end();
-    }
-    return schema;
-  }
-
-  async function foundBy(store: PgStore, q: string): Promise<Array<string | null>> {
-    return (await store.listEvents({ q })).items.map((event) => event.subjectId);
-  }
-
-  it('composes again at start the search texts an older search text rule composed: a phone number in three groups among other words is found', async () => {
-    const schema = await storeOfRule1();
-    const second = new PgStore({ url, schema, poolSize: 1 });
-    try {
-      await second.migrate();
-      // In the background, once migrated: two of the three events composed again.
-      expect(await second.searchTextsRebuilt()).toMatchObject({ from: 1, to: 2, rows: 3, rewritten: 2 });
-      for (const q of ['30/123-45-67', '+36 30 123 4567', '06 30 123 45 67']) {
-        expect({ q, found: await foundBy(second, q) }).toEqual({ q, found: ['g1'] });
-      }
-      expect(await foundBy(second, '06-20/987-65-43')).toEqual(['g2']);
-      expect(await foundBy(second, '+36 20 987 6543')).toEqual(['g2']);
-      // Not a form rule 2 changed: its (deliberately stale) text is not looked at.
-      expect(await foundBy(second, '+36 70 555 1234')).toEqual([]);
-    } finally {
-      await second.close();
-    }
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      const { rows } = await client.query(
-        `SELECT version FROM "${schema}".search_text_versions ORDER BY version`,
-      );
-      expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
-      expect(SEARCH_TEXT_VERSION).toBe(2);
-    } finally {
-      await client.end();
-    }
-  });
-
-  it('records the newest search text rule in a store it creates: no pass at its first start (it ran an empty one)', async () => {
-    const schema = nextSchema();
-    const store = new PgStore({ url, schema, poolSize: 1 });
-    try {
-      await store.migrate();
-      expect(await store.searchTextsRebuilt()).toBeNull();
-      expect(await store.searchTextVersion()).toBe(SEARCH_TEXT_VERSION);
-    } finally {
-      await store.close();
-    }
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      const { rows } = await client.query(
-        `SELECT version FROM "${schema}".search_text_versions ORDER BY version`,
-      );
-      expect(rows).toEqual(SEARCH_TEXT_RULES.map((rule) => ({ version: rule.version })));
-    } finally {
-      await client.end();
-    }
-    // A start on it afterwards (a store upgraded from before stays at version 1: the test above) changes nothing.
-    const again = new PgStore({ url, schema, poolSize: 1 });
-    try {
-      await again.migrate();
-      expect(await again.searchTextsRebuilt()).toBeNull();
-    } finally {
-      await again.close();
-    }
-  });
-
-  it('composes again the search texts of a store recorded at an older rule, and leaves a store at the newest alone', async () => {
-    const older = new PgStore({ url, schema: await storeOfRule1(1), poolSize: 1 });
-    try {
-      await older.migrate();
-      expect(await older.searchTextsRebuilt()).toMatchObject({ from: 1, to: 2, rewritten: 2 });
-      expect(await foundBy(older, '30/123-45-67')).toEqual(['g1']);
-    } finally {
-      await older.close();
-    }
-    // Recorded at the newest rule: nothing is read again, so the stale texts stay (a restart costs one query).
-    const newest = new PgStore({ url, schema: await storeOfRule1(SEARCH_TEXT_VERSION), poolSize: 1 });
-    try {
-      await newest.migrate();
-      expect(await newest.searchTextsRebuilt()).toBeNull();
-      expect(await foundBy(newest, '30/123-45-67')).toEqual([]);
-    } finally {
-      await newest.close();
-    }
+    },
+    recordedSearchTextVersions: (schema) =>
+      query(`SELECT version FROM "${schema}".search_text_versions ORDER BY version`),
   });
 
   it("migration 9 rewrites a disabled handler's reason an earlier receiver stored with the target's 410 body", async () => {

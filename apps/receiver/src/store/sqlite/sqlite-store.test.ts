@@ -13,16 +13,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StoreUnavailableError, StoreVersionError } from '../store-errors.js';
-import { SEARCH_TEXT_RULES, SEARCH_TEXT_VERSION } from '../stored-search-text.js';
 import { NAMED_EVENTS } from '../test-support/name-order-migration.js';
-import {
-  CONTACT_CUSTOMER,
-  CONTACT_EVENTS,
-  type ContactEvent,
-  GROUPED_PHONE_EVENTS,
-  SEVERAL_PHONES_EVENTS,
-  TWO_PHONES,
-} from '../test-support/search-text-migration.js';
+import { searchTextMigrationCases } from '../test-support/search-text-migration-cases.js';
 import { defineStoreContract, expectGroupCommit, jsonDelivery } from '../test-support/store-contract.js';
 import { SqliteStore } from './sqlite-store.js';
 
@@ -149,188 +141,49 @@ describe('SqliteStore', () => {
     }
   });
 
-  /**
-   * A file as a receiver before `version` left it: `contacts` stored with their `before` search text
-   * and the migration not yet recorded; the store returned migrates it.
-   */
-  async function migratedFromBefore(
-    version: number,
-    contacts: readonly ContactEvent[],
-  ): Promise<SqliteStore> {
-    const file = nextFile();
-    const first = new SqliteStore({ file });
-    await first.migrate();
-    await first.ingest(
-      jsonDelivery(),
-      contacts.map((contact) => contact.event),
-      [],
-    );
-    await first.close();
+  /** Runs `work` on the file itself, the store closed. */
+  function onFile<T>(file: string, work: (db: Database.Database) => T): T {
     const db = new Database(file);
-    const setText = db.prepare('UPDATE events SET search_text = ? WHERE subject_id = ?');
-    for (const contact of contacts) setText.run(contact.before, contact.event.subjectId);
-    db.prepare('DELETE FROM schema_migrations WHERE version = ?').run(version);
-    db.close();
-    const second = new SqliteStore({ file });
-    await second.migrate();
-    return second;
-  }
-
-  it("migration 10 composes stored events' search texts again: an event stored before is found by e-mail and phone", async () => {
-    // Order numbers and names only, as a receiver before version 10 wrote them.
-    const second = await migratedFromBefore(10, CONTACT_EVENTS);
     try {
-      for (const q of [
-        'kovacs.eva@gmail.com',
-        'KOVACS.EVA',
-        '30/123-4567',
-        '06-30-123-4567',
-        '36301234567',
-      ]) {
-        const found = (await second.listEvents({ q })).items.map((event) => event.subjectId);
-        expect({ q, found }).toEqual({ q, found: [CONTACT_CUSTOMER.event.subjectId] });
-      }
-      expect((await second.listEvents({ q: 'szabo1004@example.hu' })).items).toHaveLength(1);
-      expect((await second.listEvents({ q: '+36 20 100 1004' })).items).toHaveLength(1);
-      expect((await second.listEvents({ q: 'toth' })).items.map((event) => event.subjectId)).toEqual(['p1']);
-    } finally {
-      await second.close();
-    }
-  });
-
-  it('migration 11 composes again the search texts of phone fields with several numbers: a bare second number is found', async () => {
-    // A bare number beside a prefixed one not indexed, as version 10 wrote it.
-    const second = await migratedFromBefore(11, SEVERAL_PHONES_EVENTS);
-    try {
-      for (const q of ['+36 20 987 6543', '20/987-6543', '06 1 234 5678']) {
-        const found = (await second.listEvents({ q })).items.map((event) => event.subjectId);
-        expect({ q, found }).toEqual({ q, found: [TWO_PHONES.event.subjectId] });
-      }
-      // An event with one number is not looked at: its (deliberately stale) text is as it was.
-      expect((await second.listEvents({ q: '30/123-4567' })).items).toEqual([]);
-    } finally {
-      await second.close();
-    }
-  });
-
-  /**
-   * A store whose search texts search text rule 1 composed (a phone number in three groups among other
-   * words of the phone field not indexed), as a receiver before the rule had versions left it: rows set
-   * the way it wrote them, and no `search_text_versions` (schema below 22). `recordedAt`: instead, keep
-   * the table and record only the versions up to this one.
-   */
-  async function storeOfRule1(recordedAt?: number): Promise<string> {
-    const file = nextFile();
-    const first = new SqliteStore({ file });
-    await first.migrate();
-    // A new store is at the newest rule: no pass (the rows are set below as rule 1 wrote them).
-    expect(await first.searchTextsRebuilt()).toBeNull();
-    await first.ingest(
-      jsonDelivery(),
-      GROUPED_PHONE_EVENTS.map((contact) => contact.event),
-      [],
-    );
-    await first.close();
-    const db = new Database(file);
-    const textOf = db.prepare<[string], { search_text: string }>(
-      'SELECT search_text FROM events WHERE subject_id = ?',
-    );
-    const setText = db.prepare('UPDATE events SET search_text = ? WHERE subject_id = ?');
-    for (const contact of GROUPED_PHONE_EVENTS) {
-      const now = textOf.get(contact.event.subjectId ?? '')?.search_text;
-      // What the newest rule composed is rule 1's text and the number rule 2 found.
-      expect(now).toBe(
-        contact.rule2Phone === null
-          ? `${contact.before} | #7#0#5#5#5#1#2#3#4#`
-          : `${contact.before} | ${contact.rule2Phone}`,
-      );
-      setText.run(contact.before, contact.event.subjectId);
-    }
-    if (recordedAt === undefined) {
-      db.exec('DROP TABLE IF EXISTS search_text_versions');
-      db.prepare('DELETE FROM schema_migrations WHERE version >= 22').run();
-    } else {
-      db.prepare('DELETE FROM search_text_versions WHERE version > ?').run(recordedAt);
-    }
-    db.close();
-    return file;
-  }
-
-  async function foundBy(store: SqliteStore, q: string): Promise<Array<string | null>> {
-    return (await store.listEvents({ q })).items.map((event) => event.subjectId);
-  }
-
-  it('composes again at start the search texts an older search text rule composed: a phone number in three groups among other words is found', async () => {
-    const second = new SqliteStore({ file: await storeOfRule1() });
-    try {
-      await second.migrate();
-      // In the background, once migrated: two of the three events composed again.
-      expect(await second.searchTextsRebuilt()).toMatchObject({ from: 1, to: 2, rows: 3, rewritten: 2 });
-      for (const q of ['30/123-45-67', '+36 30 123 4567', '06 30 123 45 67']) {
-        expect({ q, found: await foundBy(second, q) }).toEqual({ q, found: ['g1'] });
-      }
-      expect(await foundBy(second, '06-20/987-65-43')).toEqual(['g2']);
-      expect(await foundBy(second, '+36 20 987 6543')).toEqual(['g2']);
-      // Not a form rule 2 changed: its (deliberately stale) text is not looked at.
-      expect(await foundBy(second, '+36 70 555 1234')).toEqual([]);
-    } finally {
-      await second.close();
-    }
-    const db = new Database(second.file, { readonly: true });
-    try {
-      const versions = db.prepare('SELECT version FROM search_text_versions ORDER BY version').all();
-      expect(versions).toEqual([{ version: 1 }, { version: 2 }]);
-      expect(SEARCH_TEXT_VERSION).toBe(2);
+      return work(db);
     } finally {
       db.close();
     }
-  });
+  }
 
-  it('records the newest search text rule in a store it creates: no pass at its first open (it ran an empty one)', async () => {
-    const file = nextFile();
-    const store = new SqliteStore({ file });
-    try {
-      await store.migrate();
-      expect(await store.searchTextsRebuilt()).toBeNull();
-      expect(await store.searchTextVersion()).toBe(SEARCH_TEXT_VERSION);
-    } finally {
-      await store.close();
-    }
-    const db = new Database(file, { readonly: true });
-    try {
-      const versions = db.prepare('SELECT version FROM search_text_versions ORDER BY version').all();
-      expect(versions).toEqual(SEARCH_TEXT_RULES.map((rule) => ({ version: rule.version })));
-    } finally {
-      db.close();
-    }
-    // An open on it afterwards (a store upgraded from before stays at version 1: the test above) changes nothing.
-    const again = new SqliteStore({ file });
-    try {
-      await again.migrate();
-      expect(await again.searchTextsRebuilt()).toBeNull();
-    } finally {
-      await again.close();
-    }
-  });
-
-  it('composes again the search texts of a store recorded at an older rule, and leaves a store at the newest alone', async () => {
-    const older = new SqliteStore({ file: await storeOfRule1(1) });
-    try {
-      await older.migrate();
-      expect(await older.searchTextsRebuilt()).toMatchObject({ from: 1, to: 2, rewritten: 2 });
-      expect(await foundBy(older, '30/123-45-67')).toEqual(['g1']);
-    } finally {
-      await older.close();
-    }
-    // Recorded at the newest rule: nothing is read again, so the stale texts stay (a restart costs one query).
-    const newest = new SqliteStore({ file: await storeOfRule1(SEARCH_TEXT_VERSION) });
-    try {
-      await newest.migrate();
-      expect(await newest.searchTextsRebuilt()).toBeNull();
-      expect(await foundBy(newest, '30/123-45-67')).toEqual([]);
-    } finally {
-      await newest.close();
-    }
+  searchTextMigrationCases({
+    migrations: { contacts: 10, severalPhones: 11 },
+    newPlace: nextFile,
+    open: (file) => new SqliteStore({ file }),
+    searchTexts: async (file) =>
+      onFile(file, (db) => {
+        const rows = db.prepare('SELECT subject_id, search_text FROM events').all() as Array<{
+          subject_id: string;
+          search_text: string;
+        }>;
+        return new Map(rows.map((row) => [row.subject_id, row.search_text]));
+      }),
+    setSearchTexts: async (file, texts) =>
+      onFile(file, (db) => {
+        const setText = db.prepare('UPDATE events SET search_text = ? WHERE subject_id = ?');
+        for (const { subjectId, text } of texts) setText.run(text, subjectId);
+      }),
+    forgetMigration: async (file, version) =>
+      onFile(file, (db) => {
+        db.prepare('DELETE FROM schema_migrations WHERE version = ?').run(version);
+      }),
+    forgetSearchTextVersions: async (file, recordedAt) =>
+      onFile(file, (db) => {
+        if (recordedAt === undefined) {
+          // the schema below 22
+          db.exec('DROP TABLE IF EXISTS search_text_versions');
+          db.prepare('DELETE FROM schema_migrations WHERE version >= 22').run();
+        } else {
+          db.prepare('DELETE FROM search_text_versions WHERE version > ?').run(recordedAt);
+        }
+      }),
+    recordedSearchTextVersions: async (file) =>
+      onFile(file, (db) => db.prepare('SELECT version FROM search_text_versions ORDER BY version').all()),
   });
 
   it("migration 8 rewrites a disabled handler's reason an earlier receiver stored with the target's 410 body", async () => {
