@@ -18,6 +18,19 @@ describe('srhooks basics', () => {
     expect(run.stdout.trim()).toBe(version);
   });
 
+  it.each([[['--version', '--json']], [['--json', '-v']]])(
+    '%j prints the version as a JSON document, shaped as every command prints its result',
+    async (args) => {
+      const { version } = (await import('../package.json', { with: { type: 'json' } })).default;
+      const run = await runCli(config.dir, args);
+      expect(run.code).toBe(0);
+      expect(run.stderr).toBe('');
+      expect(JSON.parse(run.stdout)).toEqual({ version });
+      // pretty-printed with two spaces, as `fields --json` and the other results
+      expect(run.stdout).toBe(`${JSON.stringify({ version }, null, 2)}\n`);
+    },
+  );
+
   it('lists every command in --help', async () => {
     const run = await runCli(config.dir, ['--help']);
     expect(run.code).toBe(0);

@@ -4,9 +4,11 @@
  * inside its action (see src/wiring/), so `srhooks --version` and `--help` load nothing but
  * commander and this file.
  */
+import type { EventEmitter } from 'node:events';
 import { Command, CommanderError } from 'commander';
 import { cliPrefix, commandMentions } from './cli-invocation.js';
 import { registerDemoCommand } from './commands/demo/register-demo.js';
+import { jsonRequested } from './json-flag.js';
 import { endQuietlyOnClosedPipe } from './output/closed-pipe.js';
 import { registerCredentialCommands } from './wiring/credential-commands.js';
 import { registerLocalCommands } from './wiring/local-commands.js';
@@ -38,6 +40,18 @@ export function buildProgram(): Command {
           )(text),
         ),
     });
+
+  // --version under --json (before or after it) prints a JSON document as every command's result
+  // does: {"version": "0.1.0"}. commander's own listener (Command is an EventEmitter, which its types
+  // do not say) prints the bare version.
+  (program as unknown as EventEmitter).removeAllListeners('option:version');
+  program.on('option:version', () => {
+    const version = __SRHOOKS_VERSION__;
+    process.stdout.write(
+      jsonRequested(process.argv) ? `${JSON.stringify({ version }, null, 2)}\n` : `${version}\n`,
+    );
+    throw new CommanderError(0, 'commander.version', version);
+  });
 
   registerCredentialCommands(program);
   registerWebhookCommands(program);

@@ -1,6 +1,7 @@
 import type { CommanderError } from 'commander';
 import { CliError, EXIT_CODES } from './cli-error.js';
 import { withoutNameMarks } from './cli-invocation.js';
+import { jsonRequested } from './json-flag.js';
 
 /**
  * Usage errors commander catches itself (unknown options and commands, bad option values, missing
@@ -32,19 +33,6 @@ export function cliErrorFromCommander(error: CommanderError): CliError {
     hint: suggestion ? `${suggestion} (add --help for usage)` : 'add --help for usage',
     cause: error,
   });
-}
-
-/**
- * Whether `--json` was given, read from the raw arguments: commander may stop parsing at the error
- * before it has seen the flag (`srhooks webhooks list --bogus --json`). Arguments after `--` are
- * operands, not flags.
- */
-export function jsonRequested(argv: readonly string[]): boolean {
-  for (const arg of argv.slice(2)) {
-    if (arg === '--') return false;
-    if (arg === '--json') return true;
-  }
-  return false;
 }
 
 /** Under `--json`, prints the usage error as `{"error": …}` on stdout (stderr has the text). */
