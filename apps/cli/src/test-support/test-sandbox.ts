@@ -1,3 +1,4 @@
+import { createShopRenterClient } from '@srhooks/client';
 import { ALL_SCOPES, type RunningSandbox, startSandbox } from '@srhooks/sandbox';
 import { afterAll, beforeAll } from 'vitest';
 import { runCli } from './run-cli.js';
@@ -22,6 +23,21 @@ export async function startTestSandbox(): Promise<RunningSandbox> {
       { name: 'acme', clients: [{ ...TEST_CLIENT, scopes: [...ALL_SCOPES] }] },
       { name: 'readonly', clients: [{ ...READ_ONLY_CLIENT, scopes: ['store.webhook:read'] }] },
     ],
+  });
+}
+
+/**
+ * A ShopRenter API client of the test sandbox's `acme` with the full client (rate limit off): for what a
+ * test makes on the shop besides the CLI (a subscription made before or by another tool, fillers).
+ */
+export function testSandboxClient(sandbox: RunningSandbox) {
+  const { apiUrlTemplate: apiUrl, tokenUrlTemplate: tokenUrl } = sandbox;
+  return createShopRenterClient({
+    shop: 'acme',
+    auth: { ...TEST_CLIENT },
+    apiUrl,
+    tokenUrl,
+    rateLimit: false,
   });
 }
 

@@ -3,10 +3,9 @@
  * the shop would deliver every event twice. Checked against the real sandbox over HTTP, with the
  * shop's subscriptions listed before and after to prove nothing was created.
  */
-import { createShopRenterClient } from '@srhooks/client';
 import { describe, expect, it } from 'vitest';
 import { runCli, tempConfigDir } from '../../test-support/run-cli.js';
-import { loggedInTestSandbox, TEST_CLIENT } from '../../test-support/test-sandbox.js';
+import { loggedInTestSandbox, testSandboxClient } from '../../test-support/test-sandbox.js';
 
 const config = tempConfigDir();
 const sandbox = loggedInTestSandbox(config);
@@ -105,13 +104,7 @@ describe('srhooks webhooks create: exact duplicates', () => {
   });
 
   it('finds the existing subscription beyond the first page of the list', async () => {
-    const client = createShopRenterClient({
-      shop: 'acme',
-      auth: { clientId: TEST_CLIENT.clientId, clientSecret: TEST_CLIENT.clientSecret },
-      apiUrl: sandbox().apiUrlTemplate,
-      tokenUrl: sandbox().tokenUrlTemplate,
-      rateLimit: false,
-    });
+    const client = testSandboxClient(sandbox());
     // 200 (the largest page) fillers before the one that matters, so it lands on page 1
     for (let start = 0; start < 200; start += 25) {
       await Promise.all(

@@ -7,11 +7,10 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createShopRenterClient } from '@srhooks/client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, tempConfigDir } from '../../test-support/run-cli.js';
 import { startTestReceiver, type TestReceiver } from '../../test-support/test-receiver.js';
-import { loggedInTestSandbox, TEST_CLIENT } from '../../test-support/test-sandbox.js';
+import { loggedInTestSandbox, testSandboxClient } from '../../test-support/test-sandbox.js';
 
 const config = tempConfigDir();
 const sandbox = loggedInTestSandbox(config);
@@ -103,13 +102,7 @@ describe('a signed receiver URL with a trailing slash', () => {
 
   it("sandbox order's failure line names the slash of a subscription made before (or by another tool)", async () => {
     if (!receiver) throw new Error('the first test starts the receiver');
-    const client = createShopRenterClient({
-      shop: 'acme',
-      auth: { clientId: TEST_CLIENT.clientId, clientSecret: TEST_CLIENT.clientSecret },
-      apiUrl: sandbox().apiUrlTemplate,
-      tokenUrl: sandbox().tokenUrlTemplate,
-      rateLimit: false,
-    });
+    const client = testSandboxClient(sandbox());
     const url = `${receiver.deliveryUrl({ shop: 'acme', event: 'newsletter_subscribe' })}/`;
     await client.webhooks.create({ event: 'newsletter_subscribe', url });
     const run = await cli('sandbox', 'subscribe', '--shop', 'acme', '--sandbox-url', sandbox().url);
