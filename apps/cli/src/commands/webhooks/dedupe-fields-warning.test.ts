@@ -3,11 +3,10 @@
  * `update` and `sync` (the receiver would record genuine events as duplicates and never handle them);
  * the subscription is still made as asked. Against the real sandbox over HTTP.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { RunningSandbox } from '@srhooks/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempConfigDir } from '../../test-support/run-cli.js';
+import { writeSyncFile } from '../../test-support/sync-file.js';
 import { loginArgs, startTestSandbox } from '../../test-support/test-sandbox.js';
 
 let sandbox: RunningSandbox;
@@ -70,21 +69,10 @@ describe('srhooks webhooks create/update/sync: fields the dedupe key needs', () 
   });
 
   it('sync warns for each entry of the file that leaves them out, naming the entry', async () => {
-    const file = join(config.dir, '..', 'dedupe-fields.config.json');
-    writeFileSync(
-      file,
-      JSON.stringify({
-        shops: [
-          {
-            name: 'acme',
-            webhooks: [
-              { event: 'order_confirm', url: url(4) },
-              { event: 'order_status_change', url: url(5), fields: ['order_innerId', 'orderHistory_status'] },
-            ],
-          },
-        ],
-      }),
-    );
+    const file = writeSyncFile(config, 'dedupe-fields.config.json', [
+      { event: 'order_confirm', url: url(4) },
+      { event: 'order_status_change', url: url(5), fields: ['order_innerId', 'orderHistory_status'] },
+    ]);
     const run = await cli(['webhooks', 'sync', '-f', file, '--dry-run']);
     expect(run.code).toBe(0);
     expect(run.stderr).toContain(
@@ -94,15 +82,9 @@ describe('srhooks webhooks create/update/sync: fields the dedupe key needs', () 
   });
 
   it('sync with a field the event does not have: refused first, no warning about a selection it refuses', async () => {
-    const file = join(config.dir, '..', 'bogus-field.config.json');
-    writeFileSync(
-      file,
-      JSON.stringify({
-        shops: [
-          { name: 'acme', webhooks: [{ event: 'order_confirm', url: url(6), fields: ['order_bogus'] }] },
-        ],
-      }),
-    );
+    const file = writeSyncFile(config, 'bogus-field.config.json', [
+      { event: 'order_confirm', url: url(6), fields: ['order_bogus'] },
+    ]);
     const run = await cli(['webhooks', 'sync', '-f', file, '--dry-run']);
     expect(run.code).toBe(2);
     expect(run.stderr).not.toContain('warning');

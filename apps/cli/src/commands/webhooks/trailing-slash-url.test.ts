@@ -5,10 +5,9 @@
  * `sync`'s file refuse it (exit 2, code `url_trailing_slash`, the URL without the slash, token
  * masked), and nothing reaches the shop. (Before, all three registered it.)
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, tempConfigDir } from '../../test-support/run-cli.js';
+import { writeSyncFile } from '../../test-support/sync-file.js';
 import { startTestReceiver, type TestReceiver } from '../../test-support/test-receiver.js';
 import { loggedInTestSandbox, testSandboxClient } from '../../test-support/test-sandbox.js';
 
@@ -76,20 +75,9 @@ describe('a signed receiver URL with a trailing slash', () => {
   });
 
   it("webhooks sync refuses it in the file's url", async () => {
-    const file = join(config.dir, '..', 'slash.config.json');
-    writeFileSync(
-      file,
-      JSON.stringify({
-        shops: [
-          {
-            name: 'acme',
-            webhooks: [
-              { event: 'abandoned_cart', url: `${SIGNED.replace('order_confirm', 'abandoned_cart')}/` },
-            ],
-          },
-        ],
-      }),
-    );
+    const file = writeSyncFile(config, 'slash.config.json', [
+      { event: 'abandoned_cart', url: `${SIGNED.replace('order_confirm', 'abandoned_cart')}/` },
+    ]);
     const before = await listed();
     const run = await cli('webhooks', 'sync', '-f', file);
     expect(run.code).toBe(2);
