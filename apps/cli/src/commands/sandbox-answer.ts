@@ -1,4 +1,4 @@
-import { badPortAdvice, failureReason, isBadPort } from '@srhooks/client/network-failure';
+import { badPortAdvice, failureReason, isBadPort, systemCode } from '@srhooks/client/network-failure';
 import { answerJson } from '../answer-json.js';
 import { type CliError, remoteError } from '../cli-error.js';
 import { productName } from '../cli-invocation.js';
@@ -69,22 +69,69 @@ export async function readSandboxAnswer(
   };
 }
 
+/** `[::1]:8787`, `127.0.0.1:8787`: an address and port as a URL writes them. */
+function hostAndPort(address: string, port: unknown): string {
+  const host = address.includes(':') ? `[${address}]` : address;
+  return typeof port === 'number' ? `${host}:${port}` : host;
+}
+
+/**
+ * The addresses a connection was tried at, read from the system error(s) behind fetch's "fetch failed"
+ * (one per address when a host name resolved to several, in an AggregateError's `errors`).
+ */
+function addressesTried(error: unknown): string[] {
+  const tried = new Set<string>();
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current !== null && typeof current === 'object'; depth += 1) {
+    const { address, port, errors, cause } = current as {
+      address?: unknown;
+      port?: unknown;
+      errors?: unknown;
+      cause?: unknown;
+    };
+    if (typeof address === 'string') tried.add(hostAndPort(address, port));
+    if (Array.isArray(errors))
+      for (const each of errors) {
+        const one = each as { address?: unknown; port?: unknown } | null;
+        if (typeof one?.address === 'string') tried.add(hostAndPort(one.address, one.port));
+      }
+    current = cause;
+  }
+  return [...tried];
+}
+
+/** Whether `base` names the IPv6 loopback address (`http://[::1]:8787`; the URL parser shortens other spellings to it). */
+function ipv6Loopback(base: string): URL | undefined {
+  try {
+    const url = new URL(base);
+    return url.hostname === '[::1]' ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * A sandbox URL that got no answer: why (connection refused, a host name that does not resolve, …)
- * first on the fix's line, as the admin commands say it of a receiver. A port fetch refuses outright
- * (a "bad port") is named, with another port to use: no sandbox started there could be asked.
+ * first on the fix's line, as the admin commands say it of a receiver, with the address tried (a host
+ * name's too). A port fetch refuses outright (a "bad port") is named, with another port to use: no
+ * sandbox started there could be asked. The IPv6 loopback (`http://[::1]:PORT`) gets 127.0.0.1, where
+ * `srhooks sandbox` listens unless given `--host`.
  */
 export function unreachableSandbox(base: string, error: unknown): CliError {
-  return remoteError(
-    `cannot reach the sandbox at ${base}`,
-    `${failureReason(error)}; ${
-      isBadPort(error)
-        ? `${badPortAdvice(base)} (start srhooks sandbox --port PORT with one, and pass its URL with --sandbox-url / set SRHOOKS_SANDBOX_URL)`
-        : 'start it with srhooks sandbox (or pass --sandbox-url / set SRHOOKS_SANDBOX_URL)'
-    }`,
-    'network_error',
-    error,
-  );
+  const tried = addressesTried(error);
+  const reason =
+    systemCode(error) === 'ECONNREFUSED' && tried.length > 0
+      ? `connection refused at ${tried.join(' and ')}: nothing listens there (ECONNREFUSED)`
+      : failureReason(error);
+  const loopback = isBadPort(error) ? undefined : ipv6Loopback(base);
+  let advice: string;
+  if (isBadPort(error))
+    advice = `${badPortAdvice(base)} (start srhooks sandbox --port PORT with one, and pass its URL with --sandbox-url / set SRHOOKS_SANDBOX_URL)`;
+  else if (loopback) {
+    loopback.hostname = '127.0.0.1';
+    advice = `${productName('sandbox')} listens on 127.0.0.1 unless started with --host ::1: try --sandbox-url ${loopback.href.replace(/\/$/, '')}`;
+  } else advice = 'start it with srhooks sandbox (or pass --sandbox-url / set SRHOOKS_SANDBOX_URL)';
+  return remoteError(`cannot reach the sandbox at ${base}`, `${reason}; ${advice}`, 'network_error', error);
 }
 
 /** What to check about a sandbox URL that accepted the connection but sent no answer in time. */

@@ -393,7 +393,7 @@ describe('srhooks sandbox', () => {
       `http://127.0.0.1:${closed}`,
     ]);
     expect(refused.stderr).toBe(
-      `error: cannot reach the sandbox at http://127.0.0.1:${closed}\nconnection refused: nothing listens at that address and port (ECONNREFUSED); start it with srhooks sandbox (or pass --sandbox-url / set SRHOOKS_SANDBOX_URL)\n`,
+      `error: cannot reach the sandbox at http://127.0.0.1:${closed}\nconnection refused at 127.0.0.1:${closed}: nothing listens there (ECONNREFUSED); start it with srhooks sandbox (or pass --sandbox-url / set SRHOOKS_SANDBOX_URL)\n`,
     );
     const unknownHost = await runCli(config.dir, [
       'sandbox',
@@ -403,6 +403,31 @@ describe('srhooks sandbox', () => {
     ]);
     expect(unknownHost.code).toBe(3);
     expect(unknownHost.stderr).toMatch(/\nthe host name (does not resolve|could not be looked up)/);
+  });
+
+  it('the IPv6 loopback, where the sandbox (on 127.0.0.1) does not listen: the address tried, and 127.0.0.1 to use', async () => {
+    const port = new URL(info.url).port;
+    for (const args of [
+      ['sandbox', 'order', '--sandbox-url', `http://[::1]:${port}`],
+      ['app', 'install', '--sandbox-url', `http://[::1]:${port}`],
+    ]) {
+      const run = await runCli(config.dir, args);
+      expect(run.code).toBe(3);
+      const [message, hint] = run.stderr.split('\n');
+      expect(message).toBe(`error: cannot reach the sandbox at http://[::1]:${port}`);
+      // a machine without IPv6 fails otherwise than "refused": the advice is the same
+      if (hint?.startsWith('connection refused'))
+        expect(hint).toBe(
+          `connection refused at [::1]:${port}: nothing listens there (ECONNREFUSED); srhooks sandbox listens on 127.0.0.1 unless started with --host ::1: try --sandbox-url http://127.0.0.1:${port}`,
+        );
+      else
+        expect(hint).toMatch(
+          new RegExp(
+            `; srhooks sandbox listens on 127\\.0\\.0\\.1 unless started with --host ::1: try --sandbox-url http://127\\.0\\.0\\.1:${port}$`,
+          ),
+        );
+      expect(run.stderr).not.toContain('start it with');
+    }
   });
 
   it('an order or subscriber the sandbox does not have: its message, no hint about the shop', async () => {
