@@ -11,7 +11,6 @@
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { AppShopStore } from '../store/app-shops/app-shop-store.js';
 import { SqliteAppShopStore } from '../store/app-shops/sqlite-app-shop-store.js';
 import { MAX_CONCURRENT_INSTALL_STEPS } from './install-call-step.js';
 import {
@@ -21,26 +20,8 @@ import {
   eventually,
   startAppModeFixture,
 } from './test-support/app-mode-fixture.js';
+import { countLockHolders } from './test-support/install-locks.js';
 import { shopRow, shopRowWhen } from './test-support/shop-rows.js';
-
-/** Counts the holders of install locks (from the call until it settles), as app-install-burst.test.ts. */
-function countLockHolders(appShops: AppShopStore | null | undefined) {
-  if (!appShops) throw new Error('app mode is on in this fixture');
-  const seen = { holding: new Set<string>(), most: 0, calls: new Map<string, number>() };
-  let holding = 0;
-  const withInstallLock = appShops.withInstallLock.bind(appShops);
-  appShops.withInstallLock = (shop, work, options) => {
-    holding += 1;
-    seen.most = Math.max(seen.most, holding);
-    seen.holding.add(shop);
-    seen.calls.set(shop, (seen.calls.get(shop) ?? 0) + 1);
-    return withInstallLock(shop, work, options).finally(() => {
-      holding -= 1;
-      seen.holding.delete(shop);
-    });
-  };
-  return seen;
-}
 
 /** Installs the app on `shop` while ShopRenter's token endpoint is down: the step fails and is due again. */
 async function installFailing(f: AppModeFixture, shop: string): Promise<void> {

@@ -12,7 +12,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildReceiver } from '../app.js';
-import type { AppShopStore } from '../store/app-shops/app-shop-store.js';
 import { SqliteAppShopStore } from '../store/app-shops/sqlite-app-shop-store.js';
 import { TEST_SECRET } from '../test-support/test-receiver.js';
 import { MAX_CONCURRENT_INSTALL_STEPS } from './install-step-turns.js';
@@ -22,27 +21,10 @@ import {
   eventually,
   startAppModeFixture,
 } from './test-support/app-mode-fixture.js';
+import { countLockHolders } from './test-support/install-locks.js';
 import { shopRowWhen } from './test-support/shop-rows.js';
 
 const SECRET_B = 'srhooks-rotated-url-secret-0123456789abcdef';
-
-/** Counts the holders of install locks (from the call until it settles), as app-install-burst.test.ts. */
-function countLockHolders(appShops: AppShopStore | null | undefined) {
-  if (!appShops) throw new Error('app mode is on in this fixture');
-  const seen = { holding: new Set<string>(), most: 0 };
-  let holding = 0;
-  const withInstallLock = appShops.withInstallLock.bind(appShops);
-  appShops.withInstallLock = (shop, work, options) => {
-    holding += 1;
-    seen.most = Math.max(seen.most, holding);
-    seen.holding.add(shop);
-    return withInstallLock(shop, work, options).finally(() => {
-      holding -= 1;
-      seen.holding.delete(shop);
-    });
-  };
-  return seen;
-}
 
 describe('app mode: the start-up re-registration', () => {
   let f: AppModeFixture | undefined;
