@@ -288,7 +288,10 @@ const plugin: FastifyPluginAsync = async (app) => {
         app.config.storeTimeoutMs,
       );
       directory.remember(record);
-      const outcome = await installCalls.start(shop, record.nextAttemptAt ?? retryAt);
+      const outcome = await installCalls.start(shop, {
+        dueAt: record.nextAttemptAt ?? retryAt,
+        installedAt: record.installedAt,
+      });
       request.log.info({ shop, outcome }, 'app install received');
       const target = allowedAppUrl(appConfig, shop, result.unsigned.app_url) ?? appAdminPage(appConfig, shop);
       return reply.redirect(target, 302);

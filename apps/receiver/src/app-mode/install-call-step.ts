@@ -38,17 +38,33 @@ export class InstallCallSteps {
   }
 
   /**
-   * Starts the shop's step (recorded pending before, due at `recordedDueAt`); its outcome once it ended, or
-   * after the wait `in_background`. The step runs with `onlyIfDueAt: recordedDueAt`: when its turn comes and
+   * Starts the shop's step (recorded pending before, due at `recorded.dueAt`); its outcome once it ended, or
+   * after the wait `in_background`. The step runs with `onlyIfDueAt: recorded.dueAt`: when its turn comes and
    * it holds the shop's lock, it does nothing (`not_due`) if another holder ran the shop's step after this
    * call recorded the install — the background retry, here or on another receiver on the same store, which
    * takes a recorded install over at that time when the step waited its turn longer — so the shop's token
    * and subscription calls are not repeated. A step still waiting its turn when the receiver closes does not
    * start (`pending`): its shop stays due in the store and the background retry takes it over.
    */
-  async start(shop: string, recordedDueAt: Date): Promise<InstallCallOutcome> {
+  async start(
+    shop: string,
+    recorded: {
+      /** The next attempt the install was recorded with. */
+      dueAt: Date;
+      /** The install time it was recorded with (the condition of the step's writes: runInstallStep). */
+      installedAt: Date;
+    },
+  ): Promise<InstallCallOutcome> {
     const step = this.#turns
-      .run(shop, () => runInstallStep(this.#ctx, shop, { onlyIfDueAt: recordedDueAt }), 'install_call')
+      .run(
+        shop,
+        () =>
+          runInstallStep(this.#ctx, shop, {
+            installedAt: recorded.installedAt,
+            onlyIfDueAt: recorded.dueAt,
+          }),
+        'install_call',
+      )
       .then((outcome): InstallOutcome => (outcome === NOT_STARTED ? 'pending' : outcome));
     let timer: NodeJS.Timeout | undefined;
     const waited = new Promise<'in_background'>((resolve) => {

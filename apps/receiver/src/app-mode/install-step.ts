@@ -143,6 +143,16 @@ export async function runInstallStep(
   shop: string,
   options: {
     /**
+     * The install time of the shop's record the caller started the step for — an install call's (as
+     * recorded), the background retry's (read as due), the re-registration's (read at start-up). Until the
+     * step has read the shop under its lock, a failure it records is conditional on it (markStepFailed
+     * `ifInstalledAt`): an install call recorded meanwhile is not overwritten with this step's failure when
+     * the lock is not taken (busy elsewhere, store unavailable). Once read under the lock, the install time
+     * read there is the condition (also of a failure recorded after the outcome's write or a read after it
+     * threw).
+     */
+    installedAt: Date;
+    /**
      * Re-registration after a secret or publicUrl change: skipped when, read under the lock, the shop is
      * installed with subscriptions signed by the newest secret under this publicUrl already (another
      * receiver on the same store did it).
@@ -157,9 +167,12 @@ export async function runInstallStep(
      * subscription call, once per instance.
      */
     onlyIfDueAt?: Date;
-  } = {},
+  },
 ): Promise<InstallOutcome> {
   const fingerprint = currentSecretFingerprint(ctx.config);
+  // The install time a failure of this step is recorded for (see `installedAt`): the caller's, then the one
+  // read under the lock.
+  let startedFrom = options.installedAt;
   try {
     const lockOptions = ctx.boundLockAcquisition ? { boundAcquisition: ctx.boundLockAcquisition } : {};
     return await ctx.appShops.withInstallLock(
@@ -173,6 +186,7 @@ export async function runInstallStep(
           ctx.logger.info({ shop }, 'app install step skipped: the shop uninstalled the app meanwhile');
           return 'gone';
         }
+        startedFrom = record.installedAt;
         if (options.onlyIfNotCurrent) {
           if (registeredAsConfigured(ctx.config, record)) return 'current';
         }
@@ -217,8 +231,11 @@ export async function runInstallStep(
       lockOptions,
     );
   } catch (error) {
-    // The lock was not obtained (busy elsewhere, store unavailable) or the outcome could not be written.
-    return recordFailure(ctx, shop, error);
+    // The lock was not obtained (busy elsewhere, store unavailable), the outcome could not be written, or a
+    // read after a write refused by its condition threw. Recorded on the same condition as the step's other
+    // writes (before, unconditionally: an install call recorded meanwhile got this step's failure and backoff
+    // over its own next attempt, and its step then found nothing due and skipped).
+    return recordFailure(ctx, shop, error, startedFrom);
   }
 }
 
@@ -262,7 +279,7 @@ async function recordFailure(
   shop: string,
   error: unknown,
   /** The install time of the record the step started from (see markStepFailed's `ifInstalledAt`). */
-  ifInstalledAt?: Date,
+  ifInstalledAt: Date,
 ): Promise<'pending' | 'gone' | 'superseded'> {
   if (error instanceof StoreShutdownWaitError) return cutShort(ctx, shop, error);
   let record: AppShopRecord | null;
@@ -287,9 +304,9 @@ async function recordFailure(
       reason,
       nextAttemptAt,
       now: nowOf(ctx),
-      ...(ifInstalledAt ? { ifInstalledAt } : {}),
+      ifInstalledAt,
     });
-    if (!recorded && ifInstalledAt && (await installedAgain(ctx, shop))) return 'superseded';
+    if (!recorded && (await installedAgain(ctx, shop))) return 'superseded';
     await refreshRecord(ctx, shop);
     // Not recorded: the shop uninstalled the app during the step (the uninstall does not wait for the lock).
     // ShopRenter then refuses the app's token for it (assumed, A30): the failure is the uninstall, not the
@@ -368,7 +385,11 @@ export function startInstallRetry(
     for (const record of due) {
       if (stopped) return;
       if (turns.has(record.shop)) continue;
-      void turns.run(record.shop, () => runInstallStep(ctx, record.shop, { onlyIfDueAt: now }), 'background');
+      void turns.run(
+        record.shop,
+        () => runInstallStep(ctx, record.shop, { installedAt: record.installedAt, onlyIfDueAt: now }),
+        'background',
+      );
     }
   };
   const timer = setInterval(() => {

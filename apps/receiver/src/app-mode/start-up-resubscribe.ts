@@ -96,12 +96,8 @@ export async function resubscribeAtStartUp(
   stopped: () => boolean,
 ): Promise<void> {
   try {
-    const plan = planResubscribe(
-      await ctx.appShops.list(),
-      ctx.config.secrets,
-      ctx.config.publicUrl,
-      ctx.config,
-    );
+    const records = await ctx.appShops.list();
+    const plan = planResubscribe(records, ctx.config.secrets, ctx.config.publicUrl, ctx.config);
     if (plan.replaced > 0)
       log.warn({ code: 'secret_replaced', shops: plan.replaced }, SECRET_REPLACED_MESSAGE(plan.replaced));
     log.info(
@@ -130,12 +126,14 @@ export async function resubscribeAtStartUp(
         : "installed shops' subscriptions: none to re-register with the newest URL secret or the app's subscriptions",
     );
     const counts = { reRegistered: 0, superseded: 0, uninstalled: 0, retried: 0 };
-    for (const shop of plan.reRegister) {
+    const reRegister = new Set(plan.reRegister);
+    // In the plan's order (the records'), each with the install time it was read with.
+    for (const { shop, installedAt } of records.filter((record) => reRegister.has(record.shop))) {
       if (stopped()) return;
       // A turn of the receiver's bound on install steps, as the background retry's (install-step-turns.ts).
       const outcome = await turns.run(
         shop,
-        () => runInstallStep(ctx, shop, { onlyIfNotCurrent: true }),
+        () => runInstallStep(ctx, shop, { installedAt, onlyIfNotCurrent: true }),
         'background',
       );
       if (outcome === NOT_STARTED) return; // the receiver is closing
