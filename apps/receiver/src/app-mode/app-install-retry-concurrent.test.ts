@@ -8,8 +8,6 @@
  * a burst of both held one lock more than the bound.
  */
 
-import { rmSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SqliteAppShopStore } from '../store/app-shops/sqlite-app-shop-store.js';
 import { MAX_CONCURRENT_INSTALL_STEPS } from './install-call-step.js';
@@ -18,8 +16,8 @@ import {
   type AppModeFixture,
   appModeFixtureForAll,
   eventually,
-  startAppModeFixture,
 } from './test-support/app-mode-fixture.js';
+import { withAppModeFixtureToStop } from './test-support/fixture-to-stop.js';
 import { countLockHolders } from './test-support/install-locks.js';
 import { shopRow, shopRowWhen } from './test-support/shop-rows.js';
 
@@ -92,12 +90,9 @@ describe('background install retry: the receiver stopped while retried steps run
     // long enough for the started steps (3 s and more each) to end on a loaded machine (at 8 s, a CI run at
     // load 25 found three of them still running); the stuck one waits 60 s, far past it
     const shutdownTimeoutMs = 20_000;
-    const f = await startAppModeFixture({
-      shops: ['stuck', 's0', 's1', 's2', 's3', 's4'],
-      config: { shutdownTimeoutMs },
-    });
     const others = ['s0', 's1', 's2', 's3', 's4'];
-    try {
+    const options = { shops: ['stuck', ...others], config: { shutdownTimeoutMs } };
+    await withAppModeFixtureToStop(options, async (f) => {
       const locks = countLockHolders(f.receiver.appShops);
       await installFailing(f, 'stuck');
       f.sandbox.setFaults('stuck', { latencyMs: 60_000 });
@@ -148,9 +143,6 @@ describe('background install retry: the receiver stopped while retried steps run
       } finally {
         await appShops.close();
       }
-    } finally {
-      await f.sandbox.close();
-      rmSync(dirname(f.config.db), { recursive: true, force: true });
-    }
+    });
   }, 150_000);
 });

@@ -9,16 +9,10 @@
  * step waits on a shop API that does not answer closes within its shutdown timeout, and its next start
  * finishes the install from the recorded row.
  */
-import { rmSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildReceiver } from '../app.js';
-import {
-  APP_ID,
-  appModeFixtureForAll,
-  eventually,
-  startAppModeFixture,
-} from './test-support/app-mode-fixture.js';
+import { APP_ID, appModeFixtureForAll, eventually } from './test-support/app-mode-fixture.js';
+import { withAppModeFixtureToStop } from './test-support/fixture-to-stop.js';
 import { shopRow, shopRowWhen } from './test-support/shop-rows.js';
 
 describe('app mode: the install call when the shop API is slow', () => {
@@ -74,12 +68,12 @@ describe('app mode: the install call when the shop API is slow', () => {
 
 describe('app mode: a receiver stopped while an install step waits on the shop API', () => {
   it('closes within its shutdown timeout; its next start finishes the install from the recorded row', async () => {
-    const f = await startAppModeFixture({
+    const options = {
       shops: ['alpha'],
       app: { installWaitSeconds: 0.2 },
       config: { shutdownTimeoutMs: 1500 },
-    });
-    try {
+    };
+    await withAppModeFixtureToStop(options, async (f) => {
       f.sandbox.setFaults('alpha', { latencyMs: 60_000 });
       expect((await f.sandbox.apps.install(APP_ID, 'alpha')).install.status).toBe(302);
       const closing = Date.now();
@@ -113,9 +107,6 @@ describe('app mode: a receiver stopped while an install step waits on the shop A
       } finally {
         await next.close();
       }
-    } finally {
-      await f.sandbox.close();
-      rmSync(dirname(f.config.db), { recursive: true, force: true });
-    }
+    });
   }, 90_000);
 });
