@@ -10,7 +10,7 @@ export const EXIT_CODES = {
   failure: 1,
   /** Bad flags, arguments, config files or input data. */
   usage: 2,
-  /** The shop API, the OAuth endpoint, a receiver or the network said no. */
+  /** The shop API, the OAuth endpoint, a receiver, the sandbox or the network said no: a 404 (not found) too. */
   remote: 3,
 } as const;
 

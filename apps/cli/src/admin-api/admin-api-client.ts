@@ -77,7 +77,9 @@ export class AdminAnswerError extends CliError {
   ) {
     super(message, {
       code,
-      exitCode: status === 400 || status === 404 || status === 409 ? EXIT_CODES.usage : EXIT_CODES.remote,
+      // a refused request (its values, or a state that does not allow it) is the caller's; a 404 — a
+      // thing the receiver does not have — is the receiver saying no (exit 3), as webhooks get's 404
+      exitCode: status === 400 || status === 409 ? EXIT_CODES.usage : EXIT_CODES.remote,
       ...(hint === undefined ? {} : { hint }),
     });
     this.name = 'AdminAnswerError';
@@ -221,8 +223,9 @@ export async function openAdminApi(
     }
     if (response.status === 404 && code === 'not_found' && answer.error?.resource) {
       // The API's own message names the admin API route; on the command line, name the command.
+      // Exit 3 (the receiver said no), as an id the shop's API does not have (webhooks get).
       const { resource, id } = answer.error;
-      throw usageError(
+      throw remoteError(
         `no ${resource} with id "${id ?? ''}" on ${receiverUrl}`,
         resource === 'event' || resource === 'delivery'
           ? `list them with ${ID_KINDS[resource].listedBy}`

@@ -108,9 +108,9 @@ describe('srhooks app mark-uninstalled', () => {
     );
   });
 
-  it('refusals exit 2 with the receiver’s message: a shop the app never had, a config-file shop, a bad name', async () => {
+  it('refusals with the receiver’s message: a shop the app never had (not found, exit 3), a config-file shop, a bad name (exit 2)', async () => {
     const unknown = await admin('app', 'mark-uninstalled', 'beta');
-    expect(unknown.code).toBe(2);
+    expect(unknown.code).toBe(3);
     expect(unknown.stderr).toContain('The app was never installed on beta here');
     const configured = await admin('app', 'mark-uninstalled', 'configured');
     expect(configured.code).toBe(2);

@@ -103,12 +103,12 @@ describe('srhooks app / srhooks shops --receiver', () => {
     expect(run.stderr).toMatch(/not installed/);
   });
 
-  it('a shop the sandbox does not serve says which flag picks one of its shops, as sandbox order does (exit 2)', async () => {
+  it('a shop the sandbox does not serve says which flag picks one of its shops, as sandbox order does (not found, exit 3)', async () => {
     for (const action of ['install', 'uninstall']) {
       const run = await runCli(config.dir, ['app', action, '--shop', 'nope'], {
         env: { SRHOOKS_SANDBOX_URL: sandbox.url },
       });
-      expect(run.code).toBe(2);
+      expect(run.code).toBe(3);
       expect(run.stderr).toMatch(/Shop 'nope' not found/);
       expect(run.stderr).toContain(
         'pass --shop with one of its shops (or set SRHOOKS_SANDBOX_SHOP); "nope" is not one (to add shops, start srhooks sandbox with --shops FILE',

@@ -145,7 +145,9 @@ export const appFlowCommand = defineCommand<AppFlowOptions, AppFlowResult>({
       if (!answer.ok) {
         throw new CliError(`the sandbox answered ${answer.status}: ${answer.message}`, {
           code: 'sandbox_error',
-          exitCode: answer.status === 404 || answer.status === 409 ? EXIT_CODES.usage : EXIT_CODES.remote,
+          // 409: not installed (nothing to uninstall), the caller's; 404 (a shop or app it does not have) is
+          // the sandbox saying no, exit 3 as every not-found
+          exitCode: answer.status === 409 ? EXIT_CODES.usage : EXIT_CODES.remote,
           ...(answer.errorCode === 'unknown_shop' ? { hint: unknownShopHint(shop) } : {}),
         });
       }

@@ -205,7 +205,7 @@ describe('srhooks listen', () => {
 
       // an unknown id names the CLI command that lists them, not the admin API route
       const unknown = await runCli(other.dir, ['events', 'replay', 'evt_nope', '--receiver', base]);
-      expect(unknown.code).toBe(2);
+      expect(unknown.code).toBe(3);
       expect(unknown.stderr).toBe(
         `error: no event with id "evt_nope" on ${base}\nlist them with srhooks events list\n`,
       );
@@ -432,7 +432,8 @@ describe('srhooks listen', () => {
       );
       expect(marked.stderr).not.toContain('config file');
       const other = await runCli(dir.dir, ['recover', '--shop', 'other-shop', '--dry-run']);
-      expect(other.code).toBe(2);
+      // a shop the receiver does not serve: its 404, not found, exit 3 as every not-found
+      expect(other.code).toBe(3);
       // not the receiver's own advice (a srhooks.config.json listen does not read)
       // naming the shops it serves, so a mistyped --shop shows the name meant
       expect(other.stderr).toMatch(

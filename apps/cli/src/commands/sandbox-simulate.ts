@@ -249,11 +249,9 @@ export const sandboxSimulateCommand = defineCommand<SandboxSimulateOptions, Sand
           : answer.message;
       throw new CliError(`the sandbox answered ${answer.status}: ${message}`, {
         code: 'sandbox_error',
-        // an order, shop or status it does not have is what was given on the command line
-        exitCode:
-          answer.status === 404 || answer.errorCode === 'unknown_status'
-            ? EXIT_CODES.usage
-            : EXIT_CODES.remote,
+        // a status it does not have is refused (400) as a value given on the command line; an order,
+        // shop or subscriber it does not have (404) is the sandbox saying no, exit 3 as every not-found
+        exitCode: answer.errorCode === 'unknown_status' ? EXIT_CODES.usage : EXIT_CODES.remote,
         ...(hint ? { hint } : {}),
       });
     }

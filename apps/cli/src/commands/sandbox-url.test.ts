@@ -39,7 +39,7 @@ describe('the sandbox URL of the sandbox commands', () => {
     expect(run.stderr).toContain(using(sandbox.url));
     // the logged-in sandbox was asked: it does not serve that shop (not "cannot reach … :8787")
     expect(run.stderr).toContain('error: the sandbox answered 404');
-    expect(run.code).toBe(2);
+    expect(run.code).toBe(3);
   });
 
   it('app install|uninstall use it too', async () => {

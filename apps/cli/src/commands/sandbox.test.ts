@@ -371,9 +371,9 @@ describe('srhooks sandbox', () => {
     }
   });
 
-  it('an unknown shop is a usage error, an unreachable sandbox a network error', async () => {
+  it('an unknown shop is not found (exit 3, as every not-found), an unreachable sandbox a network error', async () => {
     const shop = await runCli(config.dir, ['sandbox', 'order', '--shop', 'nope', '--sandbox-url', info.url]);
-    expect(shop.code).toBe(2);
+    expect(shop.code).toBe(3);
     expect(shop.stderr).toContain("Shop 'nope' not found");
     expect(shop.stderr).toContain(
       'pass --shop with one of its shops (or set SRHOOKS_SANDBOX_SHOP); "nope" is not one (to add shops, start srhooks sandbox with --shops FILE, a JSON list of shops: see the sandbox README)',
@@ -432,7 +432,7 @@ describe('srhooks sandbox', () => {
 
   it('an order or subscriber the sandbox does not have: its message, no hint about the shop', async () => {
     const order = await runCli(config.dir, ['sandbox', 'status', '999', '5', '--sandbox-url', info.url]);
-    expect(order.code).toBe(2);
+    expect(order.code).toBe(3);
     expect(order.stderr).toBe(
       'error: the sandbox answered 404: Order 999 not found. Place an order first; list them with GET /demo/_sandbox/orders.\n',
     );
@@ -445,7 +445,7 @@ describe('srhooks sandbox', () => {
       '--sandbox-url',
       info.url,
     ]);
-    expect(subscriber.code).toBe(2);
+    expect(subscriber.code).toBe(3);
     // the shop has subscribers (the tests above subscribed some): not "subscribe someone first"
     expect(subscriber.stderr).toMatch(
       /^error: the sandbox answered 404: No subscriber with that e-mail address on shop demo \(it has \d+\)\. List them with GET \/demo\/_sandbox\/subscribers, or subscribe that one first \(POST \/demo\/_sandbox\/subscribers\)\.\nthat address is not subscribed on demo: subscribe it with srhooks sandbox subscribe --email <address>, or leave --email out to unsubscribe the newest subscriber\n$/,
@@ -461,7 +461,7 @@ describe('srhooks sandbox', () => {
     try {
       const { url } = JSON.parse(await fresh.waitForLine(/"type":"sandbox_started"/));
       const run = await runCli(other.dir, ['sandbox', 'unsubscribe', '--sandbox-url', url]);
-      expect(run.code).toBe(2);
+      expect(run.code).toBe(3);
       expect(run.stderr).toBe(
         'error: the sandbox answered 404: No subscriber to unsubscribe: shop demo has none. Subscribe one first (POST /demo/_sandbox/subscribers).\nsubscribe one first with srhooks sandbox subscribe\n',
       );

@@ -232,7 +232,7 @@ describe('srhooks deliveries (receiver admin API)', () => {
     expect(shown.delivery.events[0].customerName).toBe(maskedName);
   });
 
-  it('reprocess says why it did not happen, exit 2 for the wrong delivery or flag, 3 when it stays quarantined', async () => {
+  it('reprocess says why it did not happen, exit 2 for the wrong delivery or flag, 3 for an unknown one (not found) or when it stays quarantined', async () => {
     const again = await admin('deliveries', 'reprocess', tooLargeId);
     expect(again.code).toBe(2);
     expect(again.stderr).toBe(
@@ -257,7 +257,7 @@ describe('srhooks deliveries (receiver admin API)', () => {
 
     for (const command of ['show', 'reprocess']) {
       const unknown = await admin('deliveries', command, 'dlv_0000000000');
-      expect(unknown.code).toBe(2);
+      expect(unknown.code).toBe(3);
       expect(unknown.stderr).toBe(
         `error: no delivery with id "dlv_0000000000" on ${base}\nlist them with srhooks deliveries list\n`,
       );

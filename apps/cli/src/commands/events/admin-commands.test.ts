@@ -243,7 +243,7 @@ describe('srhooks dead-letters and events (receiver admin API)', () => {
     expect(human.stdout).toBe(`✔ ${eventId}: 1 job queued (erp)\n`);
   });
 
-  it('errors: wrong token and unreachable receiver exit 3, bad input exits 2', async () => {
+  it('errors: wrong token, unreachable receiver and an id it does not have exit 3, bad input exits 2', async () => {
     const wrong = await runCli(config.dir, [
       'events',
       'list',
@@ -270,8 +270,16 @@ describe('srhooks dead-letters and events (receiver admin API)', () => {
     ]);
     expect(down.code).toBe(3);
     expect(down.stderr).toContain('cannot reach the receiver at http://127.0.0.1:1');
-    const unknown = await admin('events', 'show', 'evt_0000000000');
-    expect(unknown.code).toBe(2);
+    // an id the receiver does not have: the receiver said no (404), exit 3 as webhooks get's unknown id
+    for (const command of ['show', 'replay']) {
+      const unknown = await admin('events', command, 'evt_0000000000');
+      expect(unknown.code).toBe(3);
+      expect(unknown.stderr).toBe(
+        `error: no event with id "evt_0000000000" on ${base}\nlist them with srhooks events list\n`,
+      );
+      const json = await admin('events', command, 'evt_0000000000', '--json');
+      expect(JSON.parse(json.stdout).error).toMatchObject({ code: 'not_found', exitCode: 3 });
+    }
     const badTime = await admin('events', 'list', '--from', 'yesterday');
     expect(badTime.code).toBe(2);
     expect(badTime.stderr).toContain('error: --from is invalid: must be an ISO 8601 date');

@@ -144,7 +144,7 @@ describe('srhooks events release', () => {
     await expect.poll(() => eventStatus(id)).toBe('succeeded');
   });
 
-  it('an event that is not held, an unknown one and a malformed id: exit 2, saying so', async () => {
+  it('an event that is not held and a malformed id: exit 2, an unknown one exit 3 (not found), saying so', async () => {
     const [id] = held;
     const again = await admin('events', 'release', id ?? '');
     expect(again.code).toBe(2);
@@ -154,7 +154,7 @@ describe('srhooks events release', () => {
     const json = await admin('events', 'release', id ?? '', '--json');
     expect(JSON.parse(json.stdout).error).toMatchObject({ code: 'not_held', exitCode: 2 });
     const unknown = await admin('events', 'release', 'evt_0000000000');
-    expect(unknown.code).toBe(2);
+    expect(unknown.code).toBe(3);
     expect(unknown.stderr).toBe(
       `error: no event with id "evt_0000000000" on ${base}\nlist them with srhooks events list\n`,
     );
