@@ -35,6 +35,13 @@ export interface FollowOptions {
   signal: AbortSignal;
   /** Called each time the stream opens (`reconnected`: after a loss). */
   onOpen?: (reconnected: boolean) => void;
+  /**
+   * Called when the receiver cannot be reached (a failed attempt to open the stream after it was lost,
+   * or before it ever opened): whether `api` now talks to another receiver, found again as at the start
+   * (`events tail` without --receiver: the `srhooks listen` of this config directory, restarted on
+   * another port). True: the next attempt is made at once, at the new address.
+   */
+  rediscover?: () => Promise<boolean>;
 }
 
 /** A failure worth waiting out: no answer (in time), a proxy's 502/503/504, a receiver's 5xx. */
@@ -96,7 +103,8 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 export async function followReceiver(options: FollowOptions): Promise<void> {
   const { api, feed, output, signal } = options;
-  const receiver = `the receiver at ${api.receiverUrl}`;
+  // read at each use: `rediscover` may point `api` at another address
+  const receiverName = (): string => `the receiver at ${api.receiverUrl}`;
   let failures = 0;
   let lost = false;
 
@@ -123,7 +131,7 @@ export async function followReceiver(options: FollowOptions): Promise<void> {
     }
     if (response.status >= 500) return `it answered its live stream with HTTP ${response.status}`;
     throw remoteError(
-      `${receiver} has no live stream (GET ${LIVE_STREAM_PATH} answered HTTP ${response.status}${type ? ` ${type.split(';')[0]}` : ''})`,
+      `${receiverName()} has no live stream (GET ${LIVE_STREAM_PATH} answered HTTP ${response.status}${type ? ` ${type.split(';')[0]}` : ''})`,
       'the receiver may be older than this srhooks: update it, or read what it stored with srhooks deliveries list and srhooks events list',
       'no_live_stream',
     );
@@ -133,9 +141,14 @@ export async function followReceiver(options: FollowOptions): Promise<void> {
     const stream = await open();
     if (stream === null) return;
     if (typeof stream === 'string') {
+      if (options.rediscover && (await options.rediscover())) {
+        if (signal.aborted) return;
+        failures = 0;
+        continue;
+      }
       failures += 1;
       const delay = reconnectDelayMs(failures);
-      output.info(`cannot follow ${receiver} yet (${stream}); trying again in ${delay / 1000} s`);
+      output.info(`cannot follow ${receiverName()} yet (${stream}); trying again in ${delay / 1000} s`);
       await sleep(delay, signal);
       continue;
     }
@@ -143,7 +156,7 @@ export async function followReceiver(options: FollowOptions): Promise<void> {
     if (lost) {
       const mark = feed.since;
       output.info(
-        `reconnected to ${receiver}; catching up on what changed since ${mark ? clock(new Date(mark.receivedAt)) : 'tail started'}`,
+        `reconnected to ${receiverName()}; catching up on what changed since ${mark ? clock(new Date(mark.receivedAt)) : 'tail started'}`,
       );
       feed.catchUp(({ deliveries, outcomes }) =>
         output.info(
@@ -167,7 +180,9 @@ export async function followReceiver(options: FollowOptions): Promise<void> {
     lost = true;
     failures += 1;
     const delay = reconnectDelayMs(failures);
-    output.warn(`lost the live stream of ${receiver} (${endReason(end)}); reconnecting in ${delay / 1000} s`);
+    output.warn(
+      `lost the live stream of ${receiverName()} (${endReason(end)}); reconnecting in ${delay / 1000} s`,
+    );
     await sleep(delay, signal);
   }
 }

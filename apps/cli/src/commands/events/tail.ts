@@ -1,5 +1,7 @@
-import { type AdminTargetOptions, openAdminApi } from '../../admin-api/admin-api-client.js';
+import { type AdminApi, type AdminTargetOptions, openAdminApi } from '../../admin-api/admin-api-client.js';
 import { maskedNote } from '../../admin-api/personal-data.js';
+import { resolveReceiverTarget } from '../../admin-api/receiver-target.js';
+import { productName } from '../../cli-invocation.js';
 import { defineCommand } from '../../command.js';
 import { adminFeed, type FeedHistory } from '../../live/admin-feed.js';
 import { followReceiver } from '../../live/follow-receiver.js';
@@ -26,6 +28,46 @@ export interface TailEventsResult {
 const REVEALED_TEXTS = "decode errors' quoted values and handler error texts";
 
 /**
+ * The admin API of the receiver tail follows, and, when that receiver was found rather than named (no
+ * `--receiver`, no `SRHOOKS_RECEIVER_URL`: the `srhooks listen` of this config directory, listen.json),
+ * a way to find it again: a listen restarted on another port is followed there. `api` always talks to
+ * the current one.
+ */
+function followedReceiver(
+  first: AdminApi,
+  options: TailEventsOptions,
+  env: Record<string, string | undefined>,
+  output: { info(message: string): void },
+): { api: AdminApi; rediscover?: () => Promise<boolean> } {
+  let current = first;
+  const api: AdminApi = {
+    get receiverUrl() {
+      return current.receiverUrl;
+    },
+    get: (path, query) => current.get(path, query),
+    post: (path, body, query) => current.post(path, body, query),
+    openStream: (path, signal) => current.openStream(path, signal),
+  };
+  const named = options.receiver !== undefined || Boolean(env.SRHOOKS_RECEIVER_URL?.trim());
+  if (named) return { api };
+  const rediscover = async (): Promise<boolean> => {
+    // only another running listen of this config directory: not the default address, nor a listen
+    // that has ended (listen.json not updated yet), which would only be refused or not answer
+    const target = await resolveReceiverTarget(undefined, env).catch(() => null);
+    if (target?.source !== 'listen' || target.url === current.receiverUrl) return false;
+    const next = await openAdminApi(options, env).catch(() => null);
+    if (next === null || next.receiverUrl === current.receiverUrl) return false;
+    const was = current.receiverUrl;
+    current = next;
+    output.info(
+      `${productName('listen')} now runs at ${next.receiverUrl} (process ${target.listen?.pid}, listen.json): following it there instead of ${was}`,
+    );
+    return true;
+  };
+  return { api, rediscover };
+}
+
+/**
  * `srhooks events tail`: a running receiver's deliveries and handler outcomes as they are stored, in
  * listen's lines, through its live stream and admin API; reconnects and catches up when the stream
  * drops. Stops at Ctrl-C or SIGTERM (a closed stdout too), saying how many deliveries it showed.
@@ -35,7 +77,12 @@ export const tailEventsCommand = defineCommand<TailEventsOptions, TailEventsResu
   async run(options, context) {
     const { output } = context;
     const interrupted = context.untilInterrupted();
-    const api = await openAdminApi(options, context.env);
+    const { api, rediscover } = followedReceiver(
+      await openAdminApi(options, context.env),
+      options,
+      context.env,
+      output,
+    );
     const feed = adminFeed(api, output, {
       ...(options.shop === undefined ? {} : { shop: options.shop }),
       ...(options.event === undefined ? {} : { event: options.event }),
@@ -60,6 +107,7 @@ export const tailEventsCommand = defineCommand<TailEventsOptions, TailEventsResu
         feed,
         output,
         signal: stop.signal,
+        ...(rediscover ? { rediscover } : {}),
         onOpen: (reconnected) => {
           if (reconnected) return;
           if (historyFrom !== null)
