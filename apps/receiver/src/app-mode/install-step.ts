@@ -358,8 +358,21 @@ async function installedAgain(ctx: InstallStepContext, shop: string): Promise<bo
 }
 
 async function refreshRecord(ctx: InstallStepContext, shop: string): Promise<void> {
-  const record = await ctx.appShops.get(shop);
-  if (record) ctx.directory.remember(record);
+  try {
+    const record = await ctx.appShops.get(shop);
+    if (record) ctx.directory.remember(record);
+  } catch (error) {
+    if (error instanceof StoreShutdownWaitError) return; // stopping: the next start reads every record
+    // The step's outcome is written: a read after it that fails is not the step's failure. The directory
+    // takes the record at its next re-read (every 5 s), or at once when a request finds the shop not known
+    // as installed (reloadShop). Before, the throw reached the step's catch, which recorded a failure over
+    // the shop just recorded installed (the store's words as its reason, one failed attempt, the step run
+    // again) or said the failure it had just recorded could not be recorded.
+    ctx.logger.warn(
+      { shop, code: 'app_directory_refresh_failed', err: error },
+      "app install step: its outcome is recorded, but reading the shop's record back failed; this receiver's shop list takes it at its next re-read",
+    );
+  }
 }
 
 /**
