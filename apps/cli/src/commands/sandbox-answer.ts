@@ -111,6 +111,22 @@ function ipv6Loopback(base: string): URL | undefined {
 }
 
 /**
+ * ` --port N` when `base` names a port other than the one `srhooks sandbox` listens on by default (a login's
+ * sandbox, a `--sandbox-url` on another port): started without it, the sandbox would not be where the
+ * command asks. Empty otherwise.
+ */
+function portFlag(base: string): string {
+  let url: URL;
+  try {
+    url = new URL(base);
+  } catch {
+    return '';
+  }
+  const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
+  return port === DEFAULT_SANDBOX_PORT ? '' : ` --port ${port}`;
+}
+
+/**
  * A sandbox URL that got no answer: why (connection refused, a host name that does not resolve, …)
  * first on the fix's line, as the admin commands say it of a receiver, with the address tried (a host
  * name's too). A port fetch refuses outright (a "bad port") is named, with another port to use: no
@@ -130,7 +146,8 @@ export function unreachableSandbox(base: string, error: unknown): CliError {
   else if (loopback) {
     loopback.hostname = '127.0.0.1';
     advice = `${productName('sandbox')} listens on 127.0.0.1 unless started with --host ::1: try --sandbox-url ${loopback.href.replace(/\/$/, '')}`;
-  } else advice = 'start it with srhooks sandbox (or pass --sandbox-url / set SRHOOKS_SANDBOX_URL)';
+  } else
+    advice = `start it with srhooks sandbox${portFlag(base)} (or pass --sandbox-url / set SRHOOKS_SANDBOX_URL)`;
   return remoteError(`cannot reach the sandbox at ${base}`, `${reason}; ${advice}`, 'network_error', error);
 }
 

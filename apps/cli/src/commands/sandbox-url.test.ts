@@ -63,6 +63,25 @@ describe('the sandbox URL of the sandbox commands', () => {
     expect(run.stderr).toMatch(/^error: cannot reach the sandbox at http:\/\/127\.0\.0\.1:1\n/);
   });
 
+  it("a logged-in sandbox that is down: the hint starts it on the login's port", async () => {
+    const stopped = await startSandbox({ rateLimit: false });
+    const other = tempConfigDir();
+    try {
+      const login = await runCli(other.dir, loginArgs(stopped, 'demo', DEMO_CLIENT));
+      expect(login.code, login.stderr).toBe(0);
+      await stopped.close();
+      const port = new URL(stopped.url).port;
+      const run = await runCli(other.dir, ['sandbox', 'order', '--no-wait']);
+      expect(run.code).toBe(3);
+      // before: "start it with srhooks sandbox", which listens on 8787, not where the login points
+      expect(run.stderr).toContain(
+        `nothing listens there (ECONNREFUSED); start it with srhooks sandbox --port ${port} (or pass --sandbox-url / set SRHOOKS_SANDBOX_URL)\n`,
+      );
+    } finally {
+      other.cleanup();
+    }
+  });
+
   it('with no login the default is still http://127.0.0.1:8787', async () => {
     const empty = tempConfigDir();
     try {

@@ -393,7 +393,7 @@ describe('srhooks sandbox', () => {
       `http://127.0.0.1:${closed}`,
     ]);
     expect(refused.stderr).toBe(
-      `error: cannot reach the sandbox at http://127.0.0.1:${closed}\nconnection refused at 127.0.0.1:${closed}: nothing listens there (ECONNREFUSED); start it with srhooks sandbox (or pass --sandbox-url / set SRHOOKS_SANDBOX_URL)\n`,
+      `error: cannot reach the sandbox at http://127.0.0.1:${closed}\nconnection refused at 127.0.0.1:${closed}: nothing listens there (ECONNREFUSED); start it with srhooks sandbox --port ${closed} (or pass --sandbox-url / set SRHOOKS_SANDBOX_URL)\n`,
     );
     const unknownHost = await runCli(config.dir, [
       'sandbox',
