@@ -102,15 +102,18 @@ describe('background install retry: the receiver stopped while retried steps run
         locks.calls.delete(shop);
         f.sandbox.setFaults(shop, { latencyMs: 1000 });
       }
-      // Every turn taken (the stuck step and three others: the stuck shop was due first), or 25 s gone by.
-      const waitUntil = Date.now() + 25_000;
+      // Every turn taken (the stuck step and three others: the stuck shop was due first), or 60 s gone by. Each
+      // retry that ran while the token endpoint was still down doubled a shop's backoff (1 s, 2 s, 4 s, …): on a
+      // loaded machine, where the five failing installs take long, the first retry after it came back was
+      // more than 25 s away for every shop (none had started when a CI run at load 16 closed the receiver).
+      const waitUntil = Date.now() + 60_000;
       await eventually(
         async () =>
           (locks.holding.has('stuck') && locks.holding.size >= MAX_CONCURRENT_INSTALL_STEPS) ||
           Date.now() > waitUntil
             ? true
             : undefined,
-        30_000,
+        65_000,
       );
 
       const closing = Date.now();
@@ -144,5 +147,5 @@ describe('background install retry: the receiver stopped while retried steps run
         await appShops.close();
       }
     });
-  }, 150_000);
+  }, 180_000);
 });
