@@ -24,6 +24,28 @@ describe('PostgreSQL install lock across two stores', () => {
 
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+  /**
+   * Store a holding alpha's lock until `release`: resolved once its work runs (the lock granted). Before,
+   * the tests slept 200 ms for it; on a loaded machine b was granted the lock first, the test failed before
+   * a's work had run, its `release` was still the no-op, and a then held alpha for good — that test and the
+   * next one on alpha waited out their 90 s limit (a clean-clone CI run at load 13).
+   */
+  async function aHoldsAlpha(): Promise<{ held: Promise<void>; release: () => void }> {
+    let release = () => {};
+    let holding = () => {};
+    const holds = new Promise<void>((resolve) => (holding = resolve));
+    const held = a.withInstallLock(
+      'alpha',
+      () =>
+        new Promise<void>((resolve) => {
+          release = resolve;
+          holding();
+        }),
+    );
+    await holds;
+    return { held, release };
+  }
+
   it('lets one holder in at a time per shop, and other shops meanwhile', async () => {
     const trace: string[] = [];
     const work = (name: string) => async () => {
@@ -57,9 +79,7 @@ describe('PostgreSQL install lock across two stores', () => {
   });
 
   it('gives up waiting after waitMs with InstallLockBusyError, running nothing', async () => {
-    let release = () => {};
-    const held = a.withInstallLock('alpha', () => new Promise<void>((resolve) => (release = resolve)));
-    await sleep(200); // a holds it
+    const { held, release } = await aHoldsAlpha();
     let ran = false;
     const started = Date.now();
     const waited = b.withInstallLock(
@@ -137,10 +157,9 @@ describe('PostgreSQL install lock across two stores', () => {
   });
 
   it('gives up taking the lock when boundAcquisition rejects (the shutdown grace), running nothing', async () => {
-    let release = () => {};
-    const held = a.withInstallLock('alpha', () => new Promise<void>((resolve) => (release = resolve)));
+    const { held, release } = await aHoldsAlpha();
     try {
-      await sleep(200); // a holds it: b's acquisition waits on the server
+      // a holds it: b's acquisition waits on the server
       let ran = false;
       const givenUp = new Error('given up: the receiver is stopping');
       const waited = b.withInstallLock(
