@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DEMO_CLIENT, type RunningSandbox, startSandbox } from '@srhooks/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempConfigDir } from '../test-support/run-cli.js';
@@ -79,6 +81,49 @@ describe('the sandbox URL of the sandbox commands', () => {
       );
     } finally {
       other.cleanup();
+    }
+  });
+
+  it('SRHOOKS_API_URL and SRHOOKS_TOKEN_URL alone (no credentials file) name the sandbox, as for every command', async () => {
+    const empty = tempConfigDir();
+    try {
+      const run = await runCli(empty.dir, ['sandbox', 'order', '--no-wait', '--json'], {
+        env: {
+          SRHOOKS_API_URL: `${sandbox.url}/{shop}/api`,
+          SRHOOKS_TOKEN_URL: `${sandbox.url}/{shop}/app/token`,
+        },
+      });
+      expect(run.stderr).toBe(
+        `using the sandbox at ${sandbox.url}, which SRHOOKS_API_URL and SRHOOKS_TOKEN_URL point at (--sandbox-url picks another)\n`,
+      );
+      expect(run.code).toBe(0);
+      expect(JSON.parse(run.stdout)).toMatchObject({ action: 'order', shop: 'demo' });
+    } finally {
+      empty.cleanup();
+    }
+  });
+
+  it("SRHOOKS_API_URL over a sandbox login's URL: the login no longer names a sandbox (its API is elsewhere)", async () => {
+    const run = await runCli(config.dir, ['sandbox', 'order', '--timeout', '2s'], {
+      env: { SRHOOKS_API_URL: 'https://{shop}.api2.myshoprenter.hu/api' },
+    });
+    expect(run.stderr).not.toContain('using the sandbox');
+    if (run.code === 3) expect(run.stderr).toContain('http://127.0.0.1:8787');
+  });
+
+  it('a credentials file that cannot be read: says so, and uses the default', async () => {
+    const broken = tempConfigDir();
+    try {
+      mkdirSync(broken.dir, { recursive: true });
+      writeFileSync(join(broken.dir, 'credentials.json'), '{"shops": ');
+      const run = await runCli(broken.dir, ['sandbox', 'order', '--timeout', '2s']);
+      expect(run.stderr).toMatch(
+        /^the credentials file cannot be read, so no login's sandbox is used: .*credentials\.json/,
+      );
+      expect(run.stderr).not.toContain('using the sandbox');
+      if (run.code === 3) expect(run.stderr).toContain('http://127.0.0.1:8787');
+    } finally {
+      broken.cleanup();
     }
   });
 

@@ -8,7 +8,8 @@ import { DEFAULT_SANDBOX_PORT } from './sandbox.js';
 /**
  * The sandbox a command that takes `--sandbox-url` talks to (`sandbox order|status|cart|subscribe|
  * unsubscribe`, `app install|uninstall`): `--sandbox-url`, else `SRHOOKS_SANDBOX_URL`, else the sandbox
- * a stored `srhooks login` points at, else `http://127.0.0.1:8787` (`srhooks sandbox`'s default).
+ * a stored `srhooks login` points at (with `SRHOOKS_API_URL` / `SRHOOKS_TOKEN_URL` over its URLs), else
+ * `http://127.0.0.1:8787` (`srhooks sandbox`'s default).
  */
 
 type Env = Record<string, string | undefined>;
@@ -26,7 +27,7 @@ export interface SandboxBase {
  * (what `srhooks sandbox` prints for `login`). ShopRenter's own URLs (absent from a login that used its
  * defaults) are on two hosts, so are never taken for a sandbox's.
  */
-export function sandboxOfLogin(shop: string, login: StoredShop): string | undefined {
+export function sandboxOfLogin(shop: string, login: Partial<StoredShop>): string | undefined {
   if (login.apiUrl === undefined || login.tokenUrl === undefined) return undefined;
   const parse = (template: string): URL | undefined => {
     try {
@@ -43,31 +44,54 @@ export function sandboxOfLogin(shop: string, login: StoredShop): string | undefi
   return api.origin;
 }
 
+/** A login's URLs as every command uses them: `SRHOOKS_API_URL` / `SRHOOKS_TOKEN_URL` over the stored ones. */
+function effectiveUrls(login: StoredShop | undefined, env: Env): Pick<StoredShop, 'apiUrl' | 'tokenUrl'> {
+  const variable = (name: 'SRHOOKS_API_URL' | 'SRHOOKS_TOKEN_URL') => env[name]?.trim() || undefined;
+  return {
+    apiUrl: variable('SRHOOKS_API_URL') ?? login?.apiUrl,
+    tokenUrl: variable('SRHOOKS_TOKEN_URL') ?? login?.tokenUrl,
+  };
+}
+
+/** Where a login's sandbox came from, in words with the verb: the stored login, the variables, or both. */
+function loginSource(shop: string, login: StoredShop | undefined, env: Env): string {
+  const variables = (['SRHOOKS_API_URL', 'SRHOOKS_TOKEN_URL'] as const).filter((name) => env[name]?.trim());
+  if (variables.length === 0) return `the login of shop ${shop} points at`;
+  const named = variables.join(' and ');
+  if (variables.length === 2) return `${named} point at`;
+  return login === undefined ? `${named} points at` : `the login of shop ${shop} with ${named} points at`;
+}
+
 /**
- * The sandbox of a stored login: that of `shop` (the shop the command acts on) when it was made against
- * a sandbox, else that of the current login (`SRHOOKS_SHOP`, else the default shop, else the only one
- * stored). A credentials file that cannot be read gives none (the command then uses the default, as it
- * did before logins were consulted; `login`/`shops` say what is wrong with the file).
+ * The sandbox of a login: that of `shop` (the shop the command acts on) when it was made against a
+ * sandbox, else that of the current login (`SRHOOKS_SHOP`, else the default shop, else the only one
+ * stored) — each with `SRHOOKS_API_URL` / `SRHOOKS_TOKEN_URL` over its stored URLs, as every other command
+ * takes them (so the two variables alone, with no credentials file, can name a sandbox). A credentials
+ * file that cannot be read gives no stored login, and says so on stderr (`login`/`shops` say what is wrong
+ * with the file).
  */
 async function sandboxOfStoredLogin(
   shop: string,
   env: Env,
-): Promise<{ url: string; shop: string } | undefined> {
-  let shops: Record<string, StoredShop>;
+  output: Output,
+): Promise<{ url: string; source: string; shop: string } | undefined> {
+  let shops: Record<string, StoredShop> = {};
   let defaultShop: string | undefined;
   try {
     const file = await new CredentialStore(resolveConfigDir(env)).read();
     shops = file.shops;
     defaultShop = file.defaultShop;
-  } catch {
-    return undefined;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    output.info(`the credentials file cannot be read, so no login's sandbox is used: ${reason}`);
   }
   const stored = Object.keys(shops);
   const current = env.SRHOOKS_SHOP?.trim() || defaultShop || (stored.length === 1 ? stored[0] : undefined);
   for (const name of [shop, current]) {
-    const login = name === undefined ? undefined : shops[name];
-    const url = name !== undefined && login !== undefined ? sandboxOfLogin(name, login) : undefined;
-    if (url !== undefined && name !== undefined) return { url, shop: name };
+    if (name === undefined) continue;
+    const login = shops[name];
+    const url = sandboxOfLogin(name, effectiveUrls(login, env));
+    if (url !== undefined) return { url, source: loginSource(name, login, env), shop: name };
   }
   return undefined;
 }
@@ -93,11 +117,9 @@ export async function resolveSandboxBase(
     parseHttpUrl('SRHOOKS_SANDBOX_URL', variable, example('SRHOOKS_SANDBOX_URL'));
     return { url: variable, from: 'env' };
   }
-  const login = await sandboxOfStoredLogin(shop, env);
+  const login = await sandboxOfStoredLogin(shop, env, output);
   if (login !== undefined) {
-    output.info(
-      `using the sandbox at ${login.url}, which the login of shop ${login.shop} points at (--sandbox-url picks another)`,
-    );
+    output.info(`using the sandbox at ${login.url}, which ${login.source} (--sandbox-url picks another)`);
     return { url: login.url, from: 'login', loginShop: login.shop };
   }
   return { url: `http://127.0.0.1:${DEFAULT_SANDBOX_PORT}`, from: 'default' };
