@@ -26,11 +26,11 @@ import {
   APP_ID,
   eventually,
   freePort,
+  ROTATED_URL_SECRET,
   registerTestApp,
   signedAppPath,
 } from './test-support/app-mode-fixture.js';
 
-const NEW_SECRET = 'srhooks-rotated-url-secret-0123456789abcdef';
 const EVENTS = ['order_confirm', 'order_status_change'] as const;
 const ROUNDS = 6;
 
@@ -180,7 +180,10 @@ describe('app install step on two receivers sharing one PostgreSQL store', () =>
     await lone.close();
     logs.length = 0;
 
-    await Promise.all([start(ports.a, [NEW_SECRET, TEST_SECRET]), start(ports.b, [NEW_SECRET, TEST_SECRET])]);
+    await Promise.all([
+      start(ports.a, [ROTATED_URL_SECRET, TEST_SECRET]),
+      start(ports.b, [ROTATED_URL_SECRET, TEST_SECRET]),
+    ]);
     // Both have planned their pass, and each that found shops to re-register has finished it (logs it once
     // done). Usually both find them; on a loaded machine one started late found them re-registered by the
     // other already (reRegister 0: nothing to do, no line), which a count of two finished passes never saw.
@@ -202,7 +205,7 @@ describe('app install step on two receivers sharing one PostgreSQL store', () =>
           .sort(),
       }).toEqual({
         shop,
-        urls: signedWith(shop, NEW_SECRET),
+        urls: signedWith(shop, ROTATED_URL_SECRET),
       });
     }
   });

@@ -10,16 +10,15 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildReceiver } from '../app.js';
-import { TEST_SECRET } from '../test-support/test-receiver.js';
 import {
   APP_ID,
   type AppModeFixture,
   eventually,
   startAppModeFixture,
+  withRotatedSecret,
 } from './test-support/app-mode-fixture.js';
 import { shopRowWhen } from './test-support/shop-rows.js';
 
-const SECRET_B = 'srhooks-rotated-url-secret-0123456789abcdef';
 const SHUTDOWN_TIMEOUT_MS = 2000;
 
 describe('app mode: a shutdown during the start-up re-registration', () => {
@@ -45,14 +44,11 @@ describe('app mode: a shutdown during the start-up re-registration', () => {
     // Every API answer of the shop 60 s late: the re-registration's step (its token request first) stalls.
     fixture.sandbox.setFaults('alpha', { latencyMs: 60_000 });
     const lines: string[] = [];
-    restarted = await buildReceiver(
-      { ...fixture.config, secrets: [SECRET_B, TEST_SECRET] },
-      {
-        defaultMetrics: false,
-        processing: { logWrite: () => {} },
-        logDestination: { write: (line: string) => void lines.push(line) },
-      },
-    );
+    restarted = await buildReceiver(withRotatedSecret(fixture.config), {
+      defaultMetrics: false,
+      processing: { logWrite: () => {} },
+      logDestination: { write: (line: string) => void lines.push(line) },
+    });
     const appShops = restarted.appShops;
     if (!appShops) throw new Error('app mode is on in this fixture');
     const holding = new Set<string>();

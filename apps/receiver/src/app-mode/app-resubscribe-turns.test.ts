@@ -13,18 +13,16 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildReceiver } from '../app.js';
 import { SqliteAppShopStore } from '../store/app-shops/sqlite-app-shop-store.js';
-import { TEST_SECRET } from '../test-support/test-receiver.js';
 import { MAX_CONCURRENT_INSTALL_STEPS } from './install-step-turns.js';
 import {
   APP_ID,
   type AppModeFixture,
   eventually,
   startAppModeFixture,
+  withRotatedSecret,
 } from './test-support/app-mode-fixture.js';
 import { countLockHolders } from './test-support/install-locks.js';
 import { shopRowWhen } from './test-support/shop-rows.js';
-
-const SECRET_B = 'srhooks-rotated-url-secret-0123456789abcdef';
 
 describe('app mode: the start-up re-registration', () => {
   let f: AppModeFixture | undefined;
@@ -44,14 +42,11 @@ describe('app mode: the start-up re-registration', () => {
   async function restartRotated(fixture: AppModeFixture) {
     await fixture.receiver.close();
     lines = [];
-    restarted = await buildReceiver(
-      { ...fixture.config, secrets: [SECRET_B, TEST_SECRET] },
-      {
-        defaultMetrics: false,
-        processing: { logWrite: () => {} },
-        logDestination: { write: (line: string) => void lines.push(line) },
-      },
-    );
+    restarted = await buildReceiver(withRotatedSecret(fixture.config), {
+      defaultMetrics: false,
+      processing: { logWrite: () => {} },
+      logDestination: { write: (line: string) => void lines.push(line) },
+    });
     const locks = countLockHolders(restarted.appShops);
     await restarted.listen({ port: fixture.config.port, host: '127.0.0.1' });
     return locks;

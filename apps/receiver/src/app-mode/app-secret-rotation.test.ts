@@ -9,9 +9,13 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildReceiver } from '../app.js';
 import { TEST_SECRET } from '../test-support/test-receiver.js';
-import { type AppModeFixture, eventually, startAppModeFixture } from './test-support/app-mode-fixture.js';
-
-const NEW_SECRET = 'srhooks-rotated-url-secret-0123456789abcdef';
+import {
+  type AppModeFixture,
+  eventually,
+  ROTATED_URL_SECRET,
+  startAppModeFixture,
+  withRotatedSecret,
+} from './test-support/app-mode-fixture.js';
 
 describe('app mode: URL secret rotation', () => {
   let f: AppModeFixture;
@@ -38,14 +42,17 @@ describe('app mode: URL secret rotation', () => {
     expect(urlsOn('alpha').sort()).toEqual(signedWith('alpha', TEST_SECRET).sort());
 
     await f.receiver.close();
-    restarted = await buildReceiver(
-      { ...f.config, secrets: [NEW_SECRET, TEST_SECRET] },
-      { defaultMetrics: false, processing: { logWrite: () => {} }, logDestination: { write: () => {} } },
-    );
+    restarted = await buildReceiver(withRotatedSecret(f.config), {
+      defaultMetrics: false,
+      processing: { logWrite: () => {} },
+      logDestination: { write: () => {} },
+    });
     await restarted.listen({ port: f.config.port, host: '127.0.0.1' });
 
     await eventually(async () =>
-      [...urlsOn('alpha')].sort().join() === signedWith('alpha', NEW_SECRET).sort().join() ? true : undefined,
+      [...urlsOn('alpha')].sort().join() === signedWith('alpha', ROTATED_URL_SECRET).sort().join()
+        ? true
+        : undefined,
     );
     // Uninstalled shops are left alone (their token no longer works).
     expect(urlsOn('beta')).toEqual([]);

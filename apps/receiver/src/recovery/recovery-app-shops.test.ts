@@ -143,7 +143,11 @@ describe('order recovery for installed shops (sandbox, real HTTP)', () => {
 
     for (const shop of ['alpha', 'beta']) {
       const found = await eventually(async () => {
-        const events = await recoveredOrders(shop);
+        // A pass that read alpha's delivered order while its delivery was on its way stores one of the two
+        // as the other's duplicate (never handled twice: checked below): that order is left out here.
+        const events = (await recoveredOrders(shop)).filter(
+          (e) => shop !== 'alpha' || e.subjectId !== String(delivered.order.innerId),
+        );
         return events.length === dropped[shop]?.length && events.every((e) => e.status === 'succeeded')
           ? events
           : undefined;
@@ -157,9 +161,15 @@ describe('order recovery for installed shops (sandbox, real HTTP)', () => {
     }
     await proxy.start();
 
-    // The delivered order was not recovered a second time; nothing hit the shop's 429.
-    const recoveredAlpha = await recoveredOrders('alpha');
-    expect(recoveredAlpha.map((e) => e.subjectId)).not.toContain(String(delivered.order.innerId));
+    // The delivered order was handled once: one event of it that is not a duplicate, whatever stored it
+    // (its delivery; or, when a pass read it while the delivery was on its way, the first of the two).
+    const alphaOrders = (await admin('/events?shop=alpha&event=order_confirm&limit=100')).body.items as Array<
+      Record<string, string>
+    >;
+    expect(
+      alphaOrders.filter((e) => e.subjectId === String(delivered.order.innerId) && e.status !== 'duplicate'),
+    ).toHaveLength(1);
+    // nothing hit the shop's 429
     for (const shop of ['alpha', 'beta', 'gamma'])
       expect(f.sandbox.requestCount(shop).byStatus[429] ?? 0).toBe(0);
     expect(await shopRow('alpha')).toMatchObject({ status: 'installed', recovery: true });

@@ -34,6 +34,17 @@ export function signedAppPath(path: string, shop: string, code: string): string 
 export const WEBHOOK_SECRET_KEY = 'srhooks-test-app-webhook-key';
 export const ADMIN_TOKEN = 'app-mode-admin-token-0123456789';
 
+/** A newer URL secret than the fixture's (TEST_SECRET): see `withRotatedSecret`. */
+export const ROTATED_URL_SECRET = 'srhooks-rotated-url-secret-0123456789abcdef';
+
+/**
+ * The fixture's config with the URL secret rotated (`new,old`): a receiver started with it re-registers every
+ * installed shop at start-up, since none of their subscriptions is signed with the newest secret.
+ */
+export function withRotatedSecret(config: ReceiverConfig): ReceiverConfig {
+  return { ...config, secrets: [ROTATED_URL_SECRET, TEST_SECRET] };
+}
+
 /** GET `{baseUrl}/admin/api{path}` with the fixture's admin token; expects 200 and answers the JSON. */
 export async function adminGet(baseUrl: string, path: string) {
   const response = await fetch(`${baseUrl}/admin/api${path}`, {
