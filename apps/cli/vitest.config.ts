@@ -1,11 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
 
-const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { name: string };
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as {
+  name: string;
+  version: string;
+};
 
 export default defineConfig({
-  // what tsup.config.ts defines for the bundle, for tests that import src/ (cli-invocation.ts)
-  define: { __SRHOOKS_PACKAGE_NAME__: JSON.stringify(pkg.name) },
+  // what tsup.config.ts defines for the bundle, for tests that import src/ (cli-invocation.ts, program.ts)
+  define: {
+    __SRHOOKS_PACKAGE_NAME__: JSON.stringify(pkg.name),
+    __SRHOOKS_VERSION__: JSON.stringify(pkg.version),
+  },
   test: {
     include: ['src/**/*.test.ts'],
     // One worker process runs the files one after another and keeps its module cache: each file no

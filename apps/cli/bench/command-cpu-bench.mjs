@@ -2,7 +2,8 @@
 /**
  * Per-command start-up CPU: the CPU time (user + system, all threads) a `srhooks` process spends on
  * a command that fails fast at the network (a closed local port), so what is measured is loading
- * and starting, not waiting. `sandbox` and `listen` are measured from start until they print that
+ * and starting, not waiting; `events list (answered)` gets an answer (401) from a local server, so it
+ * also parses one (the first answer costs what quick-start.ts is about). `sandbox` and `listen` are measured from start until they print that
  * they run, then stopped with SIGINT. Each process is preloaded with a tiny CommonJS file that writes
  * `process.cpuUsage()` at exit; `node -e 0` with the same preload is the floor. Runs are
  * interleaved (floor, then each command once per build) so background load hits all alike;
@@ -13,6 +14,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,6 +46,15 @@ const closedPort = await new Promise((resolve) => {
   });
 });
 const closed = `http://127.0.0.1:${closedPort}`;
+// A local server that answers every request 401 as the receiver's admin API does without a token: a
+// command that gets an answer parses it (Node's fetch parses with llhttp compiled to WebAssembly), which a
+// refused connection never shows (quick-start.ts).
+const answering = createHttpServer((_request, response) => {
+  response.writeHead(401, { 'content-type': 'application/json' });
+  response.end(JSON.stringify({ ok: false, error: { code: 'unauthorized', message: 'bench: no token' } }));
+});
+await new Promise((resolve) => answering.listen(0, '127.0.0.1', resolve));
+const answered = `http://127.0.0.1:${answering.address().port}`;
 const credentials = {
   SRHOOKS_CLIENT_ID: 'bench-client',
   SRHOOKS_CLIENT_SECRET: 'bench-secret-0123456789',
@@ -59,6 +70,10 @@ const cases = {
   },
   'events list': {
     args: ['events', 'list', '--receiver', closed],
+    env: { SRHOOKS_ADMIN_TOKEN: 'bench-admin-token-0123456789' },
+  },
+  'events list (answered)': {
+    args: ['events', 'list', '--receiver', answered],
     env: { SRHOOKS_ADMIN_TOKEN: 'bench-admin-token-0123456789' },
   },
   trigger: { args: ['trigger', 'order_confirm', '--to', `${closed}/hooks`] },
@@ -129,6 +144,7 @@ for (let run = 0; run < RUNS; run += 1) {
   }
 }
 rmSync(work, { recursive: true, force: true });
+answering.close();
 
 const floor = median(samples.floor);
 console.log(`node -e 0 (floor)   ${floor.toFixed(0).padStart(5)} ms CPU   median of ${RUNS}`);
