@@ -7,8 +7,6 @@
  * the table is named in one of the two files and every name there is an assumed row.
  */
 
-import { createHash } from 'node:crypto';
-
 /**
  * [A1] An error body may carry the inner code as `error` beside `message`
  * (`{"error": 40005, "message": "The given data is wrong!"}`). The only documented body is
@@ -141,6 +139,4 @@ export { CURRENCY_CODE_FIELD, currencyCodeOf, orderProductsFromApi } from './rec
  * it so; the receiver's erasure by e-mail address matches this hash and, since ShopRenter may hash the
  * address as the customer wrote it, that one's too (`apps/receiver/src/store/email-match.ts`).
  */
-export function customerEmailHash(email: string): string {
-  return createHash('sha256').update(email.trim().toLowerCase()).digest('hex');
-}
+export { customerEmailHash } from './customer-email-hash.js';

@@ -5,7 +5,7 @@
  * (erase-plan.ts) and the spool's erasure (personal-data/erase-spool.ts).
  */
 import { createHash } from 'node:crypto';
-import { customerEmailHash } from '@srhooks/contracts';
+import { customerEmailHash } from '@srhooks/contracts/customer-email-hash';
 import { rawBodyTexts } from './raw-body-order.js';
 
 /**

@@ -38,7 +38,7 @@ import {
   NEWSLETTER_EVENTS,
   ORDER_EVENTS,
   type WebhookEvent,
-} from '@srhooks/contracts';
+} from '@srhooks/contracts/events';
 import { protocolHeadersOnly } from '../personal-data/delivery-header-privacy.js';
 import {
   bufferOf,

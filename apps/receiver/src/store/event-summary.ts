@@ -1,4 +1,5 @@
-import { fullName, isOrderEvent, type WebhookEvent } from '@srhooks/contracts';
+import { isOrderEvent, type WebhookEvent } from '@srhooks/contracts/events';
+import { fullName } from '@srhooks/contracts/person-name';
 import { looksLikeId } from '../personal-data/id-text.js';
 import { foldForSearch, phoneFieldSearchTexts } from './search-text.js';
 

@@ -1,4 +1,4 @@
-import { APP_EVENTS } from '@srhooks/contracts';
+import { APP_EVENTS } from '@srhooks/contracts/app-events';
 import { EVENT_SOURCES, type EventSource } from './recovery-records.js';
 import { type SearchTerm, searchTerms } from './search-text.js';
 import { isId } from './sortable-id.js';
