@@ -138,7 +138,17 @@ export async function followReceiver(options: FollowOptions): Promise<void> {
   };
 
   while (!signal.aborted) {
-    const stream = await open();
+    let stream: Response | string | null;
+    try {
+      stream = await open();
+    } catch (error) {
+      // A receiver found (not named) and followed before: its address may now be another receiver's (the
+      // listen stopped, something else took the port), which refuses tail's token. Not the end: the listen
+      // of this config directory may be starting, and listen.json will say where (rediscover, below);
+      // until then tail waits, saying why.
+      if (!lost || options.rediscover === undefined || signal.aborted) throw error;
+      stream = reasonOf(error);
+    }
     if (stream === null) return;
     if (typeof stream === 'string') {
       if (options.rediscover && (await options.rediscover())) {

@@ -70,7 +70,10 @@ export function loggedInTestSandbox(config: { dir: string; cleanup(): void }): (
   let sandbox: RunningSandbox | undefined;
   beforeAll(async () => {
     sandbox = await startTestSandbox();
-    const login = await runCli(config.dir, loginArgs(sandbox, 'acme'));
+    // 60 s for each of login's checks (default 10 s): the sandbox's first token makes its RSA key, and in a
+    // clean-clone CI run under load the token request of webhooks.test.ts ran out of 10 s (every test of
+    // the file then skipped)
+    const login = await runCli(config.dir, [...loginArgs(sandbox, 'acme'), '--timeout', '60s']);
     if (login.code !== 0) throw new Error(login.stderr);
   });
   afterAll(async () => {

@@ -6,7 +6,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { type RunningCli, startCli, tempConfigDir, triggerOrders } from '../../test-support/run-cli.js';
-import { freePort } from '../../test-support/test-receiver.js';
+import { freePort, type Receiver, startTestReceiver } from '../../test-support/test-receiver.js';
 
 const config = tempConfigDir();
 const listens: RunningCli[] = [];
@@ -69,6 +69,50 @@ describe('srhooks events tail: a srhooks listen restarted on another port', () =
     } finally {
       if (tail.child.exitCode === null) await tail.interrupt();
       for (const listen of listens) if (listen.child.exitCode === null) await listen.interrupt();
+    }
+  });
+
+  it("its old port taken by another receiver, which refuses tail's token: tail waits, and follows the listen started elsewhere", async () => {
+    const [firstPort, secondPort] = await twoPorts();
+    const first = await listenOn(firstPort);
+    const tail = startCli(config.dir, ['events', 'tail']);
+    let other: Receiver | undefined;
+    const otherDir = tempConfigDir();
+    try {
+      await tail.waitForErrorLine(
+        new RegExp(`^following the receiver at ${quoted(first.info.url)}: waiting`),
+      );
+      expect(await first.listen.interrupt()).toBe(0);
+      await tail.waitForErrorLine(/^warning: lost the live stream of the receiver at /);
+      // another receiver, with an admin token of its own, on the old port
+      ({ receiver: other } = await startTestReceiver(otherDir.dir, {
+        port: firstPort,
+        secrets: ['tail-other-receiver-secret-0123456789'],
+        adminToken: 'tail-other-receiver-admin-token-0123456789',
+      }));
+      // before: tail ended here, on that receiver's 401
+      await tail.waitForErrorLine(
+        new RegExp(
+          `^cannot follow the receiver at ${quoted(first.info.url)} yet \\(.* refused .*admin token.*\\); trying again in `,
+        ),
+      );
+      expect(tail.child.exitCode).toBeNull();
+
+      const second = await listenOn(secondPort);
+      await tail.waitForErrorLine(
+        new RegExp(
+          `^srhooks listen now runs at ${quoted(second.info.url)} \\(process \\d+, listen\\.json\\)`,
+        ),
+      );
+      const to = second.info.urls.find((entry) => entry.event === 'order_confirm')?.url ?? '';
+      await triggerOrders(config.dir, to, ['tail-rediscover-taken-port']);
+      await tail.waitForLine(/^\d\d:\d\d:\d\d {2}demo {2}order_confirm {2}#\d+ {2}/);
+      expect(await tail.interrupt()).toBe(0);
+    } finally {
+      if (tail.child.exitCode === null) await tail.interrupt();
+      for (const listen of listens) if (listen.child.exitCode === null) await listen.interrupt();
+      await other?.close();
+      otherDir.cleanup();
     }
   });
 
