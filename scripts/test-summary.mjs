@@ -44,9 +44,19 @@ export function firstRunWatchdogFileFor(reportName) {
   return `${reportName.replace(/\.json$/, '')}.watchdog-first-run.json`;
 }
 
-/** The watchdog's list of what was still running, one indented line each. */
+/** At most this many of the watchdog's process lines go into the summary (the record beside the report has all). */
+const PROCESS_LINES = 12;
+
+/**
+ * The watchdog's list of what was still running, then what the processes below vitest were doing when it
+ * stopped them, one indented line each: the summary is the end of CI's output, often all that is kept of it.
+ */
 function stillRunning(entry) {
-  return (entry.running ?? []).map((line) => `\n    still running: ${line}`).join('');
+  const processes = entry.processes ?? [];
+  const shown = processes.slice(0, PROCESS_LINES).map((line) => `\n    process: ${line}`);
+  if (processes.length > PROCESS_LINES)
+    shown.push(`\n    process: … ${processes.length - PROCESS_LINES} more`);
+  return (entry.running ?? []).map((line) => `\n    still running: ${line}`).join('') + shown.join('');
 }
 
 /** "result" for .vitest-result.json, "reliability" for .vitest-reliability.json. */

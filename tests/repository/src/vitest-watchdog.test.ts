@@ -139,6 +139,8 @@ describe('the test watchdog', () => {
       /^@scratch\/spins: result stopped: srhooks test watchdog: no test or hook/,
     );
     expect(summary.rows[0]).toContain('still running: spins.test.mjs (open');
+    // and what the processes were doing: the summary ends CI's output, often all that is kept of it
+    expect(summary.rows[0]).toMatch(/\n {4}process: pid \d+ main thread R [^\n]*CPU s\/s/);
   });
 
   it('says a worker blocked in Atomics.wait sleeps in the kernel (futex), not on the CPU nor in its event loop', async () => {
@@ -357,6 +359,7 @@ describe('a suite the watchdog stopped as stalled runs once more (scripts/stalle
       /^@scratch\/stalls-once: result stopped on its first run, then ran again: srhooks test watchdog: /,
     );
     expect(summary.rows[0]).toContain('still running: once.test.mjs (open');
+    expect(summary.rows[0]).toMatch(/\n {4}process: pid \d+ main thread R /);
     expect(summary.rows[1]).toBe('@scratch/stalls-once: 1 passed, 0 failed');
   });
 
