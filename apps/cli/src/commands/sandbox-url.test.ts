@@ -111,6 +111,15 @@ describe('the sandbox URL of the sandbox commands', () => {
     if (run.code === 3) expect(run.stderr).toContain('http://127.0.0.1:8787');
   });
 
+  it('a malformed SRHOOKS_API_URL is a usage error, as in every other command (not a silent fall-back to :8787)', async () => {
+    const run = await runCli(config.dir, ['sandbox', 'order', '--timeout', '2s'], {
+      env: { SRHOOKS_API_URL: 'ftp://{shop}.example/api' },
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^error: SRHOOKS_API_URL must be .*, got "ftp:\/\/\{shop\}\.example\/api"\n/);
+    expect(run.stderr).not.toContain('8787');
+  });
+
   it('a credentials file that cannot be read: says so, and uses the default', async () => {
     const broken = tempConfigDir();
     try {

@@ -1,6 +1,7 @@
 import { productName } from '../cli-invocation.js';
 import { resolveConfigDir } from '../config/config-dir.js';
 import { CredentialStore, type StoredShop } from '../config/credential-store.js';
+import { shopUrls } from '../config/resolve-shop.js';
 import type { Output } from '../output/index.js';
 import { parseHttpUrl } from '../url-option.js';
 import { DEFAULT_SANDBOX_PORT } from './sandbox.js';
@@ -44,15 +45,6 @@ export function sandboxOfLogin(shop: string, login: Partial<StoredShop>): string
   return api.origin;
 }
 
-/** A login's URLs as every command uses them: `SRHOOKS_API_URL` / `SRHOOKS_TOKEN_URL` over the stored ones. */
-function effectiveUrls(login: StoredShop | undefined, env: Env): Pick<StoredShop, 'apiUrl' | 'tokenUrl'> {
-  const variable = (name: 'SRHOOKS_API_URL' | 'SRHOOKS_TOKEN_URL') => env[name]?.trim() || undefined;
-  return {
-    apiUrl: variable('SRHOOKS_API_URL') ?? login?.apiUrl,
-    tokenUrl: variable('SRHOOKS_TOKEN_URL') ?? login?.tokenUrl,
-  };
-}
-
 /** Where a login's sandbox came from, in words with the verb: the stored login, the variables, or both. */
 function loginSource(shop: string, login: StoredShop | undefined, env: Env): string {
   const variables = (['SRHOOKS_API_URL', 'SRHOOKS_TOKEN_URL'] as const).filter((name) => env[name]?.trim());
@@ -66,7 +58,8 @@ function loginSource(shop: string, login: StoredShop | undefined, env: Env): str
  * The sandbox of a login: that of `shop` (the shop the command acts on) when it was made against a
  * sandbox, else that of the current login (`SRHOOKS_SHOP`, else the default shop, else the only one
  * stored) — each with `SRHOOKS_API_URL` / `SRHOOKS_TOKEN_URL` over its stored URLs, as every other command
- * takes them (so the two variables alone, with no credentials file, can name a sandbox). A credentials
+ * takes them (so the two variables alone, with no credentials file, can name a sandbox; a malformed one is
+ * a usage error, as in every other command). A credentials
  * file that cannot be read gives no stored login, and says so on stderr (`login`/`shops` say what is wrong
  * with the file).
  */
@@ -90,7 +83,7 @@ async function sandboxOfStoredLogin(
   for (const name of [shop, current]) {
     if (name === undefined) continue;
     const login = shops[name];
-    const url = sandboxOfLogin(name, effectiveUrls(login, env));
+    const url = sandboxOfLogin(name, shopUrls(login, env));
     if (url !== undefined) return { url, source: loginSource(name, login, env), shop: name };
   }
   return undefined;

@@ -84,14 +84,20 @@ export function shopCredentials(saved: StoredShop | undefined, env: Env): ShopCr
   } else if (saved) {
     auth = saved.auth;
   }
+  return { ...(auth ? { auth } : {}), ...shopUrls(saved, env), source };
+}
+
+/**
+ * A login's API and token URLs as every command uses them: `SRHOOKS_API_URL` / `SRHOOKS_TOKEN_URL` over the
+ * stored ones (either may be absent: ShopRenter's defaults). A malformed variable is a usage error.
+ */
+export function shopUrls(
+  saved: Pick<StoredShop, 'apiUrl' | 'tokenUrl'> | undefined,
+  env: Env,
+): Pick<StoredShop, 'apiUrl' | 'tokenUrl'> {
   const apiUrl = envUrl(env, 'SRHOOKS_API_URL') ?? saved?.apiUrl;
   const tokenUrl = envUrl(env, 'SRHOOKS_TOKEN_URL') ?? saved?.tokenUrl;
-  return {
-    ...(auth ? { auth } : {}),
-    ...(apiUrl ? { apiUrl } : {}),
-    ...(tokenUrl ? { tokenUrl } : {}),
-    source,
-  };
+  return { ...(apiUrl ? { apiUrl } : {}), ...(tokenUrl ? { tokenUrl } : {}) };
 }
 
 /**
