@@ -13,6 +13,7 @@ export type {
   UninstallReport,
 } from './apps/app-flow.js';
 export type { AppInstall, AppRegistration } from './apps/app-registry.js';
+export { processSigningKeyPem } from './auth/jwt.js';
 export { buildSandbox } from './build-sandbox.js';
 export { SandboxApiError, SandboxConfigError, SandboxNotFoundError } from './errors.js';
 export type { Faults } from './faults/faults.js';

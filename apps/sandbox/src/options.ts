@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileProblem, isValidShopName, JsonSyntaxError, parseJsonText, SCOPES } from '@srhooks/contracts';
 import { DEFAULT_DELIVERY_TIMEOUT_MS, EXPECT_CONTINUE_TIMEOUT_MS } from './assumptions.js';
+import { signingKeyFromPem, type TokenSigningKey } from './auth/jwt.js';
 import { SandboxConfigError } from './errors.js';
 
 /** Every scope the sandbox knows (FACTS.md §1). */
@@ -70,6 +71,14 @@ export interface SandboxOptions {
    * browser origin (browsers resolve *.localhost to the loopback address).
    */
   appAdminUrl?: string;
+  /**
+   * The RS256 key its access tokens are signed with: an RSA private key in PKCS#8 PEM (as the data file
+   * keeps it). Default: the data file's key, else a new 2048-bit key made when first needed (about 0.3 s of
+   * CPU). Given, it wins over the data file's, and is the one the data file keeps from then on. Sandboxes
+   * given the same key accept each other's tokens (tests that start many sandboxes share one:
+   * {@link processSigningKeyPem}).
+   */
+  signingKeyPem?: string;
 }
 
 /** A shop clock offset the sandbox takes (`clockOffsetSeconds`, `setClockOffset`): whole seconds, within a week. */
@@ -91,6 +100,8 @@ export interface ResolvedSandboxOptions {
   logger: boolean | object;
   apps: Record<string, unknown>[];
   appAdminUrl: string | undefined;
+  /** `signingKeyPem`, read; undefined: the data file's key, else one made when first needed. */
+  signingKey: TokenSigningKey | undefined;
 }
 
 function fail(message: string): never {
@@ -195,6 +206,24 @@ function withSeedFile(shops: ShopSeed[], seedFile: string | undefined): ShopSeed
   return [...shops.filter((shop) => !named.has(shop.name)), ...extra];
 }
 
+/** `signingKeyPem` as a key pair, or a `bad_sandbox_options` error that quotes nothing of it. */
+function readSigningKey(pem: string): TokenSigningKey {
+  let key: TokenSigningKey;
+  try {
+    key = signingKeyFromPem(pem);
+  } catch {
+    fail(
+      'signingKeyPem is not a PEM private key; give an RSA private key in PKCS#8 PEM ("-----BEGIN PRIVATE KEY-----"), or leave it out for a new one.',
+    );
+  }
+  if (key.privateKey.asymmetricKeyType !== 'rsa') {
+    fail(
+      `signingKeyPem is a${key.privateKey.asymmetricKeyType === 'ec' ? 'n' : ''} ${key.privateKey.asymmetricKeyType} key; tokens are signed RS256 (as ShopRenter's), which takes an RSA key.`,
+    );
+  }
+  return key;
+}
+
 export function resolveOptions(options: SandboxOptions = {}): ResolvedSandboxOptions {
   const shops = withSeedFile(
     options.shops === undefined
@@ -224,6 +253,7 @@ export function resolveOptions(options: SandboxOptions = {}): ResolvedSandboxOpt
   }
   return {
     shops,
+    signingKey: options.signingKeyPem === undefined ? undefined : readSigningKey(options.signingKeyPem),
     dataFile: options.dataFile,
     tokenTtlSeconds: ttl,
     rateLimitPerSecond: rate === false ? undefined : rate.perSecond,

@@ -4,6 +4,7 @@
  * refuses is forgotten; a cache that throws or returns garbage changes nothing but the token request.
  * Against the sandbox, over HTTP.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CachedAccessToken, TokenCache } from './auth/token-manager.js';
 import { AuthError, InputError } from './errors.js';
@@ -77,6 +78,20 @@ async function sandboxToken(sandbox: TestSandbox = t): Promise<string> {
   return ((await response.json()) as { access_token: string }).access_token;
 }
 
+/**
+ * A token of another sandbox, signed with a key of its own (the test sandboxes of a process share one), so
+ * the test sandbox answers 401 to it.
+ */
+async function foreignToken(): Promise<string> {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const other = await startTestSandbox({
+    rateLimit: false,
+    shops: [{ name: 'demo', clients: [{ ...auth, scopes: ['store.webhook:read'] }] }],
+    signingKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  });
+  return sandboxToken(other).finally(() => other.close());
+}
+
 describe('tokenCache', () => {
   it('a second client reuses the token the first one requested: one token request in all', async () => {
     const cache = memoryCache();
@@ -147,12 +162,8 @@ describe('tokenCache', () => {
   });
 
   it('a cached token the API refuses is forgotten there, and a new one is requested, used and written', async () => {
-    // a token of another sandbox: signed with another key, so this one answers 401
-    const other = await startTestSandbox({
-      rateLimit: false,
-      shops: [{ name: 'demo', clients: [{ ...auth, scopes: ['store.webhook:read'] }] }],
-    });
-    const foreign = await sandboxToken(other).finally(() => other.close());
+    // a token of another sandbox, signed with another key: this one answers 401
+    const foreign = await foreignToken();
     const cache = memoryCache({
       accessToken: foreign,
       scopes: [],
@@ -171,11 +182,7 @@ describe('tokenCache', () => {
   });
 
   it('a cache without forget still never hands the refused token back', async () => {
-    const other = await startTestSandbox({
-      rateLimit: false,
-      shops: [{ name: 'demo', clients: [{ ...auth, scopes: ['store.webhook:read'] }] }],
-    });
-    const foreign = await sandboxToken(other).finally(() => other.close());
+    const foreign = await foreignToken();
     const entry = { accessToken: foreign, scopes: [], expiresAt: new Date(Date.now() + 3_000_000) };
     const counter = countingFetch();
     // it keeps answering the refused token, and its writes go nowhere
@@ -261,11 +268,7 @@ describe('tokenCache', () => {
   });
 
   it('a forget that throws does not fail the retried call', async () => {
-    const other = await startTestSandbox({
-      rateLimit: false,
-      shops: [{ name: 'demo', clients: [{ ...auth, scopes: ['store.webhook:read'] }] }],
-    });
-    const foreign = await sandboxToken(other).finally(() => other.close());
+    const foreign = await foreignToken();
     const counter = countingFetch();
     const client = t.client({
       auth,

@@ -4,7 +4,7 @@
  * the app is registered (the sandbox needs the app's URLs, the receiver its port).
  */
 import type { BuildReceiverOptions } from '@srhooks/receiver';
-import { type RunningSandbox, startSandbox } from '@srhooks/sandbox';
+import { processSigningKeyPem, type RunningSandbox, startSandbox } from '@srhooks/sandbox';
 import { freePort, type Receiver, startTestReceiver, type TestReceiverConfig } from './test-receiver.js';
 
 /** The app's ids and secrets, as ShopRenter's partner area gives them. */
@@ -55,6 +55,7 @@ export async function startAppModeReceiver(
   const sandbox = await startSandbox({
     rateLimit: false,
     shops: options.shops.map((name) => ({ name, clients: [] })),
+    signingKeyPem: processSigningKeyPem(),
   });
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;

@@ -1,5 +1,5 @@
 import { createShopRenterClient } from '@srhooks/client';
-import { ALL_SCOPES, type RunningSandbox, startSandbox } from '@srhooks/sandbox';
+import { ALL_SCOPES, processSigningKeyPem, type RunningSandbox, startSandbox } from '@srhooks/sandbox';
 import { afterAll, beforeAll } from 'vitest';
 import { runCli } from './run-cli.js';
 
@@ -19,6 +19,7 @@ export const READ_ONLY_CLIENT = {
 export async function startTestSandbox(): Promise<RunningSandbox> {
   return startSandbox({
     rateLimit: false,
+    signingKeyPem: processSigningKeyPem(),
     shops: [
       { name: 'acme', clients: [{ ...TEST_CLIENT, scopes: [...ALL_SCOPES] }] },
       { name: 'readonly', clients: [{ ...READ_ONLY_CLIENT, scopes: ['store.webhook:read'] }] },

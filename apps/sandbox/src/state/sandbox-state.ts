@@ -63,8 +63,7 @@ export type LogFn = (details: Record<string, unknown>, message: string) => void;
  * delivery dispatcher and the simulator. Persisted to `options.dataFile` when one is given.
  */
 export class SandboxState {
-  /** The RS256 key pair tokens are signed with (made at start; kept in the data file, if any). */
-  /** The RS256 token key: the persisted one, or one generated on first use (see {@link tokenKey}). */
+  /** The RS256 token key: the given one, else the persisted one, else one made on first use (see {@link tokenKey}). */
   #tokenKey: TokenSigningKey | null;
   readonly rateLimiter: SlidingWindowRateLimiter | undefined;
   readonly dispatcher: DeliveryDispatcher;
@@ -109,7 +108,8 @@ export class SandboxState {
   ) {
     this.#clockOffsetSeconds = options.clockOffsetSeconds;
     const persisted = options.dataFile ? JsonFileStore.read(options.dataFile, isPersistedSandbox) : undefined;
-    this.#tokenKey = persisted?.signingKeyPem ? signingKeyFromPem(persisted.signingKeyPem) : null;
+    this.#tokenKey =
+      options.signingKey ?? (persisted?.signingKeyPem ? signingKeyFromPem(persisted.signingKeyPem) : null);
     for (const seed of options.shops) {
       const saved = persisted?.shops[seed.name];
       this.shops.set(seed.name, {

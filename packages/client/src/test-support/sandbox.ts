@@ -1,4 +1,10 @@
-import { DEMO_CLIENT, type RunningSandbox, type SandboxOptions, startSandbox } from '@srhooks/sandbox';
+import {
+  DEMO_CLIENT,
+  processSigningKeyPem,
+  type RunningSandbox,
+  type SandboxOptions,
+  startSandbox,
+} from '@srhooks/sandbox';
 import { createShopRenterClient, type ShopRenterClient, type ShopRenterClientOptions } from '../client.js';
 import type { Fetch } from '../middleware/types.js';
 
@@ -27,7 +33,7 @@ export interface TestSandbox {
 
 /** A sandbox on port 0 (no logs) and a client factory pointed at it. */
 export async function startTestSandbox(options: SandboxOptions = {}): Promise<TestSandbox> {
-  const sandbox = await startSandbox({ logger: false, ...options });
+  const sandbox = await startSandbox({ logger: false, signingKeyPem: processSigningKeyPem(), ...options });
   return {
     sandbox,
     client: (overrides = {}) =>

@@ -8,7 +8,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signAppRequest } from '@srhooks/contracts';
-import { freePort, type RunningSandbox, type SandboxOptions, startSandbox } from '@srhooks/sandbox';
+import {
+  freePort,
+  processSigningKeyPem,
+  type RunningSandbox,
+  type SandboxOptions,
+  startSandbox,
+} from '@srhooks/sandbox';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { buildReceiver } from '../../app.js';
@@ -120,6 +126,7 @@ export async function startAppModeFixture(
   const sandbox = await startSandbox({
     rateLimit: false,
     shops: shops.map((name) => ({ name, clients: [] })),
+    signingKeyPem: processSigningKeyPem(),
     ...options.sandbox,
   });
   const dir = mkdtempSync(join(tmpdir(), 'srhooks-app-mode-'));

@@ -8,7 +8,7 @@
  * Both take the admin token ADMIN_TOKEN.
  */
 import { signDeliveryPath } from '@srhooks/contracts';
-import { type RunningSandbox, startSandbox } from '@srhooks/sandbox';
+import { processSigningKeyPem, type RunningSandbox, startSandbox } from '@srhooks/sandbox';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
 import { buildReceiver } from '../../app.js';
@@ -59,6 +59,7 @@ export function useSharedStorePair(
     const sandbox = await startSandbox({
       rateLimit: false,
       shops: shops.map((name) => ({ name, clients: [] })),
+      signingKeyPem: processSigningKeyPem(),
     });
     pair.sandbox = sandbox;
     const ports = { a: await freePort(), b: await freePort() };

@@ -7,7 +7,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DeliveryFormat, signDeliveryPath, type WebhookEvent } from '@srhooks/contracts';
-import { DEMO_CLIENT, freePort, type RunningSandbox, startSandbox } from '@srhooks/sandbox';
+import {
+  DEMO_CLIENT,
+  freePort,
+  processSigningKeyPem,
+  type RunningSandbox,
+  startSandbox,
+} from '@srhooks/sandbox';
 import type { FastifyInstance } from 'fastify';
 import { buildReceiver } from '../../app.js';
 import type { ReceiverConfigInput } from '../../config/config-schema.js';
@@ -70,6 +76,7 @@ export async function startRecoveryScenario(
 ): Promise<RecoveryScenario> {
   const sandbox = await startSandbox({
     logger: false,
+    signingKeyPem: processSigningKeyPem(),
     rateLimit: options.rateLimit === false ? false : { perSecond: options.rateLimit ?? 3 },
     ...(options.timeScale ? { timeScale: options.timeScale } : {}),
     ...(options.clockOffsetSeconds ? { clockOffsetSeconds: options.clockOffsetSeconds } : {}),
