@@ -4,7 +4,7 @@ import { answerJson } from '../answer-json.js';
 import { CliError, EXIT_CODES, remoteError, usageError } from '../cli-error.js';
 import { productName } from '../cli-invocation.js';
 import { resolveConfigDir } from '../config/config-dir.js';
-import { readListenRunning, readListenSecrets } from '../config/listen-secrets.js';
+import { processExists, readListenRunning, readListenSecrets } from '../config/listen-secrets.js';
 import { answerWithin, jsonRequestInit, NoAnswerInTimeError, type RequestLimit } from '../request-limit.js';
 import { parseHttpUrl } from '../url-option.js';
 import { ID_KINDS } from './admin-input.js';
@@ -404,13 +404,18 @@ function refusedToken(
   source: AdminTokenSource,
   env: Record<string, string | undefined>,
 ): CliError {
-  const listenPid = target.listen?.pid;
+  // a listen found earlier (events tail follows one) may have stopped since, and another receiver taken its port
+  const stoppedListen =
+    target.listen !== undefined && !processExists(target.listen.pid) ? target.listen : undefined;
+  const listenPid = stoppedListen ? undefined : target.listen?.pid;
   const receiver =
     listenPid !== undefined
       ? `${productName('listen')} (${target.url}, process ${listenPid})`
-      : target.source === 'default'
-        ? `the receiver at ${target.url} (${receiverTargetReason(target, env)})`
-        : `the receiver at ${target.url}`;
+      : stoppedListen !== undefined
+        ? `the receiver at ${target.url} (not ${productName('listen')}: its process ${stoppedListen.pid} has stopped)`
+        : target.source === 'default'
+          ? `the receiver at ${target.url} (${receiverTargetReason(target, env)})`
+          : `the receiver at ${target.url}`;
   const otherListen =
     target.source === 'default'
       ? `; if it is another config directory's ${productName('listen')}, run the command with that SRHOOKS_CONFIG_DIR`
@@ -439,9 +444,11 @@ function refusedToken(
     case 'listen':
       return remoteError(
         `${receiver} refused ${productName('listen')}'s admin token (from ${source.file})`,
-        listenPid === undefined
-          ? `this receiver is not the local ${productName('listen')}: pass its own token with --admin-token or SRHOOKS_ADMIN_TOKEN`
-          : 'listen.json was changed after this listen started: restart srhooks listen',
+        listenPid !== undefined
+          ? 'listen.json was changed after this listen started: restart srhooks listen'
+          : stoppedListen !== undefined
+            ? `start ${productName('listen')} again, or pass this receiver's own token with --admin-token or SRHOOKS_ADMIN_TOKEN`
+            : `this receiver is not the local ${productName('listen')}: pass its own token with --admin-token or SRHOOKS_ADMIN_TOKEN`,
         'unauthorized',
       );
   }

@@ -167,7 +167,8 @@ export async function readListenRunning(
   };
 }
 
-function processExists(pid: number): boolean {
+/** Whether a process `pid` exists (signal 0: nothing is sent). */
+export function processExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -93,7 +93,7 @@ describe('srhooks events tail: a srhooks listen restarted on another port', () =
       // before: tail ended here, on that receiver's 401
       await tail.waitForErrorLine(
         new RegExp(
-          `^cannot follow the receiver at ${quoted(first.info.url)} yet \\(.* refused .*admin token.*\\); trying again in `,
+          `^cannot follow the receiver at ${quoted(first.info.url)} yet \\(the receiver at ${quoted(first.info.url)} \\(not srhooks listen: its process ${first.listen.child.pid} has stopped\\) refused srhooks listen's admin token .*\\); trying again in `,
         ),
       );
       expect(tail.child.exitCode).toBeNull();
