@@ -50,9 +50,15 @@ const PROCESS_LINES = 12;
 /**
  * The watchdog's list of what was still running, then what the processes below vitest were doing when it
  * stopped them, one indented line each: the summary is the end of CI's output, often all that is kept of it.
+ * vitest's own processes (its workers) first: the watchdog lists each process after the processes it started
+ * (a browser's dozen among them), and those lines should not crowd the workers' out.
  */
 function stillRunning(entry) {
-  const processes = entry.processes ?? [];
+  const listed = entry.processes ?? [];
+  const processes = [
+    ...listed.filter((line) => line.includes('vitest')),
+    ...listed.filter((line) => !line.includes('vitest')),
+  ];
   const shown = processes.slice(0, PROCESS_LINES).map((line) => `\n    process: ${line}`);
   if (processes.length > PROCESS_LINES)
     shown.push(`\n    process: … ${processes.length - PROCESS_LINES} more`);

@@ -118,4 +118,31 @@ describe('the test summary', () => {
       '  failed: @scratch/slow sample.test.mjs > waits too long: timed out (the test or one of its hooks did not finish within its vitest timeout)',
     ]);
   });
+
+  it("a stalled suite's row lists vitest's workers among the process lines first, then the rest, at most 12", () => {
+    const dir = scratchPackage('stalled-with-browser', null);
+    // the watchdog lists each process after those it started: a browser's processes before the worker
+    const browser = Array.from(
+      { length: 14 },
+      (_, i) =>
+        `pid ${100 + i} main thread S do_epoll_wait, 0.00 CPU s/s; other threads: none (/usr/bin/chromium --type=renderer)`,
+    );
+    const worker =
+      'pid 99 main thread R -, 0.98 CPU s/s; other threads: 6× S futex_wait_queue (node …/vitest/dist/workers/forks.js)';
+    writeFileSync(
+      join(dir, '.vitest-result.watchdog.json'),
+      JSON.stringify({
+        kind: 'stall',
+        message: 'srhooks test watchdog: a test has run for 400 s',
+        running: ['a.test.ts > hangs'],
+        processes: [...browser, worker],
+      }),
+    );
+    const [row] = summariseReports([dir], ['.vitest-result.json']).rows;
+    const lines = (row ?? '').split('\n');
+    expect(lines[1]).toBe('    still running: a.test.ts > hangs');
+    expect(lines[2]).toBe(`    process: ${worker}`);
+    expect(lines.filter((line) => line.includes('chromium'))).toHaveLength(11);
+    expect(lines.at(-1)).toBe('    process: … 3 more');
+  });
 });
